@@ -1,0 +1,58 @@
+# bplab: `make lab` to learn, `make test` to check everything.
+# Both create .venv on first use and (re)install when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PORT   ?= 8888
+# Notebook outputs are compared by nbval; pin BLAS to one thread so sums come out the same
+# on every run (and small matrix products are faster single-threaded anyway).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+export MPLBACKEND ?= Agg
+export PYDEVD_DISABLE_FILE_VALIDATION = 1
+
+NBVAL_FLAGS = --nbval --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help lab test test-fast test-notebooks test-browser bench notebooks clean
+
+help:
+	@echo "make lab            open the course in JupyterLab (127.0.0.1:$(PORT), with a token)"
+	@echo "make test           run the whole test suite: unit tests + every notebook (nbval)"
+	@echo "make test-fast      unit tests only"
+	@echo "make test-browser   drive JupyterLab in headless Chromium (installs chromium + playwright)"
+	@echo "make bench          speed comparisons (benchmarks/)"
+	@echo "make notebooks      re-execute and save every notebook (after bplab changes its output)"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-lab: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+lab: $(VENV)/.installed-lab
+	MPLBACKEND=module://matplotlib_inline.backend_inline \
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	    --ServerApp.root_dir=notebooks
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest tests notebooks $(NBVAL_FLAGS) -p no:cacheprovider
+
+test-fast: $(VENV)/.installed-test
+	$(PY) -m pytest tests -p no:cacheprovider
+
+test-notebooks: $(VENV)/.installed-test
+	$(PY) -m pytest notebooks $(NBVAL_FLAGS) -p no:cacheprovider
+
+notebooks: $(VENV)/.installed-test
+	$(PY) tools/run_notebooks.py notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info screenshots

@@ -1,0 +1,67 @@
+"""Shared helpers for exercise checks: compare, explain, and congratulate."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ExerciseError", "check_close", "check_shape", "call_learner", "passed"]
+
+
+class ExerciseError(AssertionError):
+    """Raised when a learner's answer is wrong; the message says what and where."""
+
+
+def call_learner(fn, *args, name=None):
+    """Call the learner's function, turning a crash into a helpful message."""
+    name = name or getattr(fn, "__name__", "your function")
+    if not callable(fn):
+        raise ExerciseError(f"expected a function, got {type(fn).__name__}: pass the function itself, "
+                            f"without calling it (e.g. check(my_fn), not check(my_fn()))")
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise ExerciseError(f"{name} is not written yet: replace `raise NotImplementedError` "
+                            "with your code") from None
+    except Exception as e:
+        raise ExerciseError(f"{name} raised {type(e).__name__}: {e}") from e
+
+
+def check_shape(what: str, got, expected_shape) -> None:
+    shape = np.shape(got)
+    if got is None:
+        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
+    if tuple(shape) != tuple(expected_shape):
+        raise ExerciseError(f"{what} has shape {tuple(shape)}, expected {tuple(expected_shape)}")
+
+
+def check_close(what: str, got, expected, *, at=None, rtol=1e-6, atol=1e-8) -> None:
+    """Raise ExerciseError naming the first place where ``got`` and ``expected`` differ."""
+    if got is None:
+        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
+    try:
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"{what} should be a number or an array, got {type(got).__name__}") from None
+    e = np.asarray(expected, dtype=np.float64)
+    if g.shape != e.shape:
+        if g.size == e.size == 1:
+            g = g.reshape(e.shape)
+        else:
+            raise ExerciseError(f"{what} has shape {g.shape}, expected {e.shape}")
+    if not np.isfinite(g).all():
+        raise ExerciseError(f"{what} contains NaN or inf: {g.ravel()[:5]}")
+    bad = ~np.isclose(g, e, rtol=rtol, atol=atol)
+    if bad.any():
+        idx = np.argwhere(bad)[0] if g.ndim else ()
+        where = ""
+        if at is not None:
+            pos = at[tuple(idx)] if np.ndim(at) else at
+            where = f" at {pos}"
+        elif g.ndim:
+            where = f" at index {tuple(int(i) for i in idx)}"
+        gv = g[tuple(idx)] if g.ndim else float(g)
+        ev = e[tuple(idx)] if e.ndim else float(e)
+        raise ExerciseError(f"{what} is off{where}: got {gv:.6g}, expected {ev:.6g}")
+
+
+def passed(message: str) -> None:
+    print(f"✓ Correct! {message}")

@@ -1,0 +1,48 @@
+"""Execute notebooks top to bottom in a fresh kernel and save them with their outputs.
+
+    python tools/run_notebooks.py notebooks/01_chain_rule.ipynb [...]
+
+Run this (or `make notebooks`) whenever bplab changes what a notebook prints: nbval compares
+the saved outputs with a fresh run. Prints each notebook's run-all time.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+
+
+def run(path: Path, timeout: int = 600) -> float:
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    t0 = time.perf_counter()
+    client.execute()
+    dt = time.perf_counter() - t0
+    nbformat.write(nb, path)
+    return dt
+
+
+def main(argv):
+    paths = [Path(a) for a in argv] or sorted(Path("notebooks").glob("[0-9]*.ipynb"))
+    total = 0.0
+    for p in paths:
+        dt = run(p)
+        total += dt
+        print(f"{p.name:40s} {dt:6.1f} s")
+    print(f"{'total':40s} {total:6.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
