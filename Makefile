@@ -10,10 +10,12 @@ PORT   ?= 8888
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
-export MPLBACKEND ?= Agg
+# Kernels (nbval, make notebooks) must draw with the inline backend, exactly as in JupyterLab:
+# never export MPLBACKEND=Agg here, or figures silently vanish from notebook outputs.
+unexport MPLBACKEND
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-NBVAL_FLAGS = --nbval --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+NBVAL_FLAGS = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: help lab test test-fast test-notebooks test-browser bench notebooks clean
 
@@ -38,7 +40,6 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 lab: $(VENV)/.installed-lab
-	MPLBACKEND=module://matplotlib_inline.backend_inline \
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	    --ServerApp.root_dir=notebooks
 
@@ -53,6 +54,20 @@ test-notebooks: $(VENV)/.installed-test
 
 notebooks: $(VENV)/.installed-test
 	$(PY) tools/run_notebooks.py notebooks/*.ipynb
+
+# The benchmark's optional peers, never runtime dependencies: scikit-learn (the [bench] extra)
+# and PyTorch. torch is pinned to 2.13.0 because that version installs a local CPU-only build;
+# any other torch spec downloads gigabytes. Without torch the benchmark skips PyTorch's row.
+# `make bench BENCH_ARGS="--quick"` for a smoke run, `BENCH_ARGS="--only training --reps 9"`...
+BENCH_ARGS ?=
+$(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install --quiet 'torch==2.13.0' \
+	    || echo "make bench: torch==2.13.0 did not install; the PyTorch row will be skipped"
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info screenshots

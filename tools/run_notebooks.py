@@ -16,6 +16,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+# The kernel must draw inline, as in JupyterLab; an inherited MPLBACKEND=Agg would silently
+# drop every figure from the saved notebook.
+os.environ.pop("MPLBACKEND", None)
 
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
