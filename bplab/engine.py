@@ -106,7 +106,14 @@ class Value:
         out = Value(result, _parents=(self,), _op=f"**{k:g}")
 
         def _backward():                 # d(x^k)/dx = k x^(k-1)
-            self.grad += k * self.data ** (k - 1) * out.grad
+            if k == 0:                   # x^0 = 1 is flat everywhere, also at x = 0
+                return
+            try:
+                slope = k * self.data ** (k - 1)
+            except ZeroDivisionError:    # e.g. x**0.5 at x = 0: the slope is infinite
+                raise ValueError(f"the derivative of x**{k:g} at x = {self.data} is infinite "
+                                 "(undefined); the gradient cannot flow through it") from None
+            self.grad += slope * out.grad
         out._backward = _backward
         return out
 

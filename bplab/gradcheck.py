@@ -28,16 +28,16 @@ def numerical_gradient(f, x, h: float = 1e-6):
     if not (isinstance(h, (int, float)) and h > 0):
         raise ValueError(f"h must be a positive step, got {h!r}")
     grad = np.zeros(x.shape, dtype=np.float64)
-    flat = x.reshape(-1)          # a view: writing to it writes to x
-    g = grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    # index x itself (not x.reshape(-1), which is a *copy* for a transposed or otherwise
+    # non-contiguous array: perturbing the copy would leave x, and f, unchanged)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
         f_plus = float(f())
-        flat[i] = old - h
+        x[idx] = old - h
         f_minus = float(f())
-        flat[i] = old
-        g[i] = (f_plus - f_minus) / (2 * h)
+        x[idx] = old
+        grad[idx] = (f_plus - f_minus) / (2 * h)
     return grad
 
 

@@ -26,22 +26,31 @@ class Optimizer:
     def __init__(self, lr):
         self.lr = check_positive_number(lr, "lr")
         self._state_key = None
+        self._state_params = None
         self.t = 0
 
     def reset(self) -> None:
         """Forget momentum / running averages (e.g. before training a fresh model)."""
         self._state_key = None
+        self._state_params = None
         self.t = 0
+
+    @staticmethod
+    def _check_grads(params, grads):
+        if len(grads) != len(params):
+            raise ValueError(f"step(params, grads): got {len(params)} params but {len(grads)} grads")
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if np.shape(g) != p.shape:
+                raise ValueError(f"grads[{i}] has shape {np.shape(g)}, but params[{i}] has shape {p.shape}")
 
     def _ensure_state(self, params, grads):
         key = tuple((id(p), p.shape) for p in params)
         if key != self._state_key:
-            if len(grads) != len(params):
-                raise ValueError(f"step(params, grads): got {len(params)} params but {len(grads)} grads")
-            for i, (p, g) in enumerate(zip(params, grads)):
-                if np.shape(g) != p.shape:
-                    raise ValueError(f"grads[{i}] has shape {g.shape}, but params[{i}] has shape {p.shape}")
+            self._check_grads(params, grads)
             self._state_key = key
+            # Hold the arrays themselves: while they are alive no new array can get the
+            # same id(), so a fresh model can never inherit a dead one's momentum.
+            self._state_params = list(params)
             self.t = 0
             self._init_state(params)
 
@@ -52,6 +61,7 @@ class Optimizer:
         """Update every array in ``params`` in place from the matching ``grads``.
         The grads you pass are left untouched."""
         params, grads = list(params), list(grads)
+        self._check_grads(params, grads)      # on every step: numpy would broadcast silently
         self._ensure_state(params, grads)
         self._update(params, [np.array(g, dtype=p.dtype) for p, g in zip(params, grads)])
 
