@@ -27,11 +27,7 @@ LEAKY_SLOPE = 0.01
 
 def _sigmoid(z):
     # sigma(z) = 1/(1+e^-z) = (1 + tanh(z/2)) / 2: the tanh form never overflows
-    out = np.multiply(z, 0.5)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+    return 0.5 * np.tanh(0.5 * z) + 0.5
 
 
 def _sigmoid_grad_from_output(a):
