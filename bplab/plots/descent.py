@@ -1,0 +1,149 @@
+"""Figures for chapter 03: loss-surface contours, optimiser paths and loss curves.
+
+Every function returns what it drew (a Figure or an Axes). Paths come from
+:func:`bplab.surfaces.run_path` (:class:`~bplab.surfaces.PathResult`).
+"""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+__all__ = ["contour", "draw_path", "path_panels", "loss_curves", "explorer_figure",
+           "PATH_COLORS", "LOSS_FLOOR"]
+
+PATH_COLORS = ["#d62728", "#ff7f0e", "#e377c2", "#17becf", "#ffffff", "#bcbd22"]
+LOSS_FLOOR = 1e-16   # losses above the minimum are drawn on a log axis, floored here
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def contour(surface, ax=None, *, n=120, levels=18, show_minima=True, colorbar=False, filled=True):
+    """Contours of ``surface`` over its ``bounds``, filled (``filled=True``) or as grey lines only.
+
+    The levels sit at quantiles of the loss over the picture, so both the steep walls and the
+    flat floor show detail. Minima are marked: a gold star for the global one, white diamonds
+    for local ones. Returns the Axes."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4))
+    X, Y, Z = surface.grid(n)
+    excess = Z - min(float(Z.min()), surface.f_min)
+    # levels at quantiles of the loss over the picture: each colour band covers a similar
+    # area, so the steep walls and the flat floor both show detail
+    lv = np.unique(np.quantile(excess, np.linspace(0.0, 1.0, levels + 1) ** 1.5))
+    from matplotlib.colors import BoundaryNorm
+    if filled:
+        cs = ax.contourf(X, Y, excess, levels=lv, cmap="viridis", norm=BoundaryNorm(lv, 256))
+        ax.contour(X, Y, excess, levels=lv[1:-1], colors="k", linewidths=0.3, alpha=0.35)
+    else:
+        cs = ax.contour(X, Y, excess, levels=lv[1:-1], colors="0.35", linewidths=0.6)
+    if colorbar:
+        ax.figure.colorbar(cs, ax=ax, label="loss above the minimum")
+    if show_minima:
+        m = np.asarray(surface.minima)
+        ax.plot(m[0, 0], m[0, 1], marker="*", ms=14, color="gold", mec="k", ls="none",
+                label="global minimum", zorder=5)
+        if len(m) > 1:
+            ax.plot(m[1:, 0], m[1:, 1], marker="D", ms=7, color="w", mec="k", ls="none",
+                    label="local minimum", zorder=5)
+    (x0, x1), (y0, y1) = surface.bounds
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_aspect("equal", adjustable="box")
+    return ax
+
+
+def draw_path(ax, result, *, color=PATH_COLORS[0], label=None, markers=True, lw=1.6, alpha=1.0):
+    """Draw one optimiser path on ``ax``: a line through the points, a circle at the start and a
+    cross at the end (a red 'x' if it diverged). Points outside the axes are clipped."""
+    P = np.asarray(result.path)
+    ax.plot(P[:, 0], P[:, 1], "-", color=color, lw=lw, alpha=alpha, label=label, zorder=3,
+            marker="." if markers and len(P) <= 400 else None, ms=3.5)
+    ax.plot(P[0, 0], P[0, 1], "o", color=color, mec="k", ms=7, zorder=4)
+    end = "X" if result.diverged else "s"
+    ax.plot(P[-1, 0], P[-1, 1], end, color=color, mec="k", ms=7, zorder=4)
+    return ax
+
+
+def path_panels(surface, results, titles, *, ncols=2, size=4.0, suptitle=None):
+    """One contour panel per result, its path on top and its ``message``-style summary in the
+    title. Returns the Figure."""
+    plt = _plt()
+    results = list(results)
+    titles = list(titles)
+    if len(titles) != len(results):
+        raise ValueError(f"titles has {len(titles)} entries but results has {len(results)}")
+    nrows = -(-len(results) // ncols)
+    (x0, x1), (y0, y1) = surface.bounds
+    aspect = (y1 - y0) / (x1 - x0)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * aspect * nrows + 0.6 * nrows),
+                             squeeze=False)
+    for ax, res, title in zip(axes.ravel(), results, titles):
+        contour(surface, ax)
+        draw_path(ax, res, color=PATH_COLORS[0])
+        ax.set_title(title, fontsize=10)
+        if res.diverged:
+            _banner(ax, "diverged", small=True)
+    for ax in axes.ravel()[len(results):]:
+        ax.set_axis_off()
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def loss_curves(results, labels, ax=None, *, f_min=0.0, colors=None, title=None, x=None,
+                xlabel="step"):
+    """Loss above the minimum (log scale) against step for several results. Returns the Axes."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    colors = colors or [f"C{i}" for i in range(10)]
+    for i, (res, lab) in enumerate(zip(results, labels)):
+        losses = np.asarray(getattr(res, "losses", res), dtype=float)
+        xs = np.arange(len(losses)) if x is None else np.asarray(x[i])
+        ax.semilogy(xs, np.maximum(losses - f_min, LOSS_FLOOR), color=colors[i % len(colors)], label=lab)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss above the minimum (log)")
+    ax.grid(True, which="major", alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def _banner(ax, text, *, small=False, color="#b00020"):
+    wrapped = "\n".join(textwrap.wrap(text, 34 if not small else 40))
+    ax.text(0.5, 0.5 if not small else 0.88, wrapped, transform=ax.transAxes, ha="center", va="center",
+            fontsize=9 if small else 10, color="white", weight="bold", zorder=10,
+            bbox=dict(boxstyle="round,pad=0.5", fc=color, ec="none", alpha=0.9))
+
+
+def explorer_figure(surface, result, *, title=None, figsize=(10.5, 4.2)):
+    """The descent explorer's view: contour with the path (left), loss against step (right);
+    a diverged run gets a red banner with ``result.message``. Returns the Figure."""
+    plt = _plt()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1.15, 1]})
+    contour(surface, ax)
+    draw_path(ax, result)
+    ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
+    ax.set_title(title or surface.title, fontsize=10)
+    losses = np.maximum(np.asarray(result.losses) - surface.f_min, LOSS_FLOOR)
+    ax2.semilogy(np.arange(len(losses)), losses, color=PATH_COLORS[0])
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("loss above the global minimum (log)")
+    ax2.grid(True, alpha=0.3)
+    ax2.set_title(f"{result.optimizer}", fontsize=9)
+    if result.diverged:
+        _banner(ax, result.message)
+    else:
+        ax2.text(0.97, 0.95, result.message, transform=ax2.transAxes, ha="right", va="top", fontsize=8,
+                 bbox=dict(boxstyle="round", fc="white", ec="0.7"))
+    fig.tight_layout()
+    return fig
