@@ -26,23 +26,95 @@ def test_check_derivative_passes_right_answer(capsys):
     assert "✓" in out and "dg" in out and "8 points" in out
 
 
-def test_check_derivative_names_the_x_where_it_is_off():
+def test_check_derivative_reports_the_worst_point_and_a_table():
     def dg_bad(x):
         return math.exp(-x * x) * (1 - x * x)
-    with pytest.raises(ExerciseError, match=r"off at x=-2: dg_bad\(-2\) = -0\.05494.*slope of -0\.12820"):
+    with pytest.raises(ExerciseError) as info:
         ch01.check_derivative(g, dg_bad)
+    msg = str(info.value)
+    # the error is largest at x = ±1 (e^-1 = 0.3679), not at the first point x = -2
+    assert "off at 7 of 8 points; the largest error is at x=-1: dg_bad(-1) = 0," in msg
+    assert "slope of -0.367879." in msg
+    lines = msg.splitlines()
+    table = lines[lines.index(next(ln for ln in lines if ln.strip().startswith("x "))):]
+    assert len(table) == 1 + 7                              # header + one row per failing point
+    assert "dg_bad(x)" in table[0] and "slope of g" in table[0]
+    assert sum("← largest error" in ln for ln in table) == 1
+    assert "← largest error" in next(ln for ln in table if ln.split()[0] == "-1")
+    assert not any(ln.split()[0] == "0" for ln in table[1:])   # x = 0 is right: not listed
 
 
 def test_check_derivative_wrong_only_at_one_point():
     def almost(x):
         return dg(x) + (0.5 if x == 1.5 else 0.0)
-    with pytest.raises(ExerciseError, match="off at x=1.5"):
+    with pytest.raises(ExerciseError, match=r"off at 1 of 8 points; the largest error is at x=1\.5") as info:
         ch01.check_derivative(g, almost)
+    assert "← largest error" not in str(info.value)          # no marker needed for a single row
+    assert "Likely cause" not in str(info.value)
 
 
 def test_check_derivative_spots_sign_error():
     with pytest.raises(ExerciseError, match="wrong sign"):
         ch01.check_derivative(g, lambda x: -dg(x), points=[0.3])
+    with pytest.raises(ExerciseError, match="wrong sign at every point"):
+        ch01.check_derivative(math.sin, lambda x: -math.cos(x))   # (not "swapped": -cos' = sin)
+
+
+@pytest.mark.parametrize("slip, words", [
+    (lambda x: math.exp(-x * x) * (1 + x), "forgot the chain rule's inner derivative"),
+    (lambda x: math.exp(-x * x) * (1 - x * x), "−2x, not −x"),
+    (lambda x: math.exp(-x * x) * (1 + 2 * x * x), "wrong sign: it is −2x"),
+    (lambda x: -2 * x * x * math.exp(-x * x), "dropped (x)'·e^{−x²}"),
+    (lambda x: math.exp(-x * x), "dropped x·(e^{−x²})'"),
+    (lambda x: -2 * x * math.exp(-x * x), "derivative of e^{−x²} alone"),
+])
+def test_check_derivative_recognises_the_usual_slips_for_the_bump(slip, words):
+    with pytest.raises(ExerciseError) as info:
+        ch01.check_derivative(g, slip)
+    msg = str(info.value)
+    assert "Likely cause: " in msg and words in msg
+    assert msg.startswith("your derivative is off at")
+    assert "df(x)" in msg                                   # a lambda is called df, not <lambda>
+    assert "<lambda>" not in msg
+
+
+def test_check_derivative_slips_are_only_claimed_for_the_bump():
+    # e^{-x^2}(1 + x) is a slip for g, but for another f the check must not guess
+    with pytest.raises(ExerciseError) as info:
+        ch01.check_derivative(math.sin, lambda x: math.exp(-x * x) * (1 + x))
+    assert "Likely cause" not in str(info.value)
+
+
+def test_check_derivative_catches_swapped_arguments():
+    with pytest.raises(ExerciseError, match=r"arguments look swapped.*check_derivative\(g, dg\)\."):
+        ch01.check_derivative(dg, g)
+
+
+def test_check_derivative_catches_returning_f_itself():
+    with pytest.raises(ExerciseError, match="Likely cause: g returns g's own values, not its slope"):
+        ch01.check_derivative(g, g)
+
+
+def test_check_derivative_spots_a_constant_factor():
+    with pytest.raises(ExerciseError, match=r"every value is 2 × the true slope"):
+        ch01.check_derivative(lambda x: x**3 - 2 * x, lambda x: 2 * (3 * x * x - 2))
+    with pytest.raises(ExerciseError) as info:                # not a constant factor: no such claim
+        ch01.check_derivative(g, lambda x: dg(x) + 0.1 * x)
+    assert "Likely cause" not in str(info.value)
+
+
+def test_check_derivative_names_lambdas_sensibly(capsys):
+    ch01.check_derivative(lambda x: x * x, lambda x: 2 * x)
+    assert "✓ Correct! df matches the finite-difference slope of f" in capsys.readouterr().out
+
+
+def test_check_derivative_lists_at_most_eight_rows():
+    pts = [0.1 * i for i in range(1, 21)]
+    with pytest.raises(ExerciseError) as info:
+        ch01.check_derivative(g, lambda x: dg(x) + x, points=pts)
+    msg = str(info.value)
+    assert "off at 20 of 20 points; the largest error is at x=2:" in msg
+    assert "(and 12 more)" in msg
 
 
 def test_check_derivative_learner_errors():
@@ -79,23 +151,47 @@ def test_check_sigmoid_prime_passes(capsys):
 
 
 @pytest.mark.parametrize("wrong, words", [
-    (sig, "returned σ(x) itself"),
-    (lambda z: z * (1 - z), "x·(1 − x)"),
-    (lambda z: sig(z) * (1 + sig(z)), "σ(x)·(1 + σ(x))"),
+    (sig, "returned σ(z) itself"),
+    (lambda z: z * (1 - z), "z·(1 − z)"),
+    (lambda z: sig(z) * (1 + sig(z)), "σ(z)·(1 + σ(z))"),
     (lambda z: -sig(z) * (1 - sig(z)), "sign is flipped"),
-    (lambda z: 1 - sig(z), "returned 1 − σ(x)"),
+    (lambda z: 1 - sig(z), "returned 1 − σ(z)"),
+    (lambda z: sig(z) * (1 - sig(z)) ** 2, "squared (1 − σ(z))"),
+    (lambda z: sig(z) ** 2 * (1 - sig(z)), "squared σ(z)"),
+    (lambda z: (sig(z) * (1 - sig(z))) ** 2, "squared the whole derivative"),
+    (lambda z: 1 - sig(z) ** 2, "rule for tanh"),
 ])
 def test_check_sigmoid_prime_diagnoses_common_slips(wrong, words):
     with pytest.raises(ExerciseError) as info:
         ch01.check_sigmoid_prime(wrong)
-    assert words in str(info.value)
+    msg = str(info.value)
+    assert words in msg
+    if wrong is not sig:
+        assert msg.startswith("your σ': ")                  # lambdas get a readable name
+    assert "the largest error is at z=" in msg
+
+
+def test_check_sigmoid_prime_reports_the_largest_error_not_the_first():
+    def squared(z):
+        s = sig(z)
+        return s * (1 - s) ** 2
+    with pytest.raises(ExerciseError) as info:
+        ch01.check_sigmoid_prime(squared)
+    msg = str(info.value)
+    # the first point, z = -6, is off by only 6e-6; the worst is z = 0.5: 0.0887 vs 0.2350
+    assert "off at 7 of 7 points; the largest error is at z=0.5: got 0.0887235, expected 0.235004." in msg
+    assert "squared(z)" in msg and "σ'(z)" in msg
 
 
 def test_check_sigmoid_prime_names_the_point():
     def off_at_2(z):
         return sig(z) * (1 - sig(z)) + (0.1 if z == 2.0 else 0.0)
-    with pytest.raises(ExerciseError, match=r"off at x=2: got 0\.204994, expected 0\.104994"):
+    with pytest.raises(ExerciseError) as info:
         ch01.check_sigmoid_prime(off_at_2)
+    msg = str(info.value)
+    assert msg.startswith("off_at_2 is off at 1 of 7 points; the largest error is at z=2: "
+                          "got 0.204994, expected 0.104994.")
+    assert len(msg.splitlines()) == 3                       # summary, table header, one row
 
 
 def test_check_sigmoid_prime_overflowing_formula_is_reported():
@@ -121,16 +217,16 @@ def test_check_graph_grads_passes(capsys):
 
 
 @pytest.mark.parametrize("grads, words", [
-    ({"a": 12, "b": -27, "c": -3, "d": -6}, "counts only one path. c reaches L twice"),
+    ({"a": 12, "b": -27, "c": -3, "d": -6}, "counts only one path. c reaches L twice: directly (∂L/∂c with d held fixed is d = -3)"),
     ({"a": 12, "b": -27, "c": -6, "d": -6}, "counts only one path"),
     ({"a": 18, "b": -27, "c": -9, "d": -6}, "counts only one path. a is used twice"),
     ({"a": -6, "b": -27, "c": -9, "d": -6}, "a is used twice"),
-    ({"a": 12, "b": 18, "c": -9, "d": -6}, "multiply by b instead of a"),
-    ({"a": 12, "b": -20, "c": -9, "d": -6}, "dL/db is off: got -20, expected -27"),
-    ({"a": 12, "b": -27, "c": -9, "d": -3}, "dL/dd is off: got -3, expected -6"),
-    ({"a": 12, "b": -27, "c": 5, "d": -6}, "dL/dc is off: got 5, expected -9"),
-    ({"a": 1, "b": -27, "c": -9, "d": -6}, "dL/da is off: got 1, expected 12"),
-    ({"a": 12, "b": -27, "c": -9, "d": -6, "L": 0}, "dL/dL is 1"),
+    ({"a": 12, "b": 18, "c": -9, "d": -6}, "multiply by b instead of a? c = a·b, so ∂c/∂b = a."),
+    ({"a": 12, "b": -20, "c": -9, "d": -6}, "∂L/∂b is off: got -20, expected -27."),
+    ({"a": 12, "b": -27, "c": -9, "d": -3}, "∂L/∂d is off: got -3, expected -6."),
+    ({"a": 12, "b": -27, "c": 5, "d": -6}, "∂L/∂c is off: got 5, expected -9."),
+    ({"a": 1, "b": -27, "c": -9, "d": -6}, "∂L/∂a is off: got 1, expected 12."),
+    ({"a": 12, "b": -27, "c": -9, "d": -6, "L": 0}, "∂L/∂L is 1"),
     ({"a": 12, "b": -27, "c": -9}, "missing 'd'"),
     ({"a": 12, "b": -27, "c": -9, "d": -6, "e": 0}, "unknown node name"),
     ({"a": 12, "b": -27, "c": -9, "d": None}, "grads['d'] is None"),
@@ -142,6 +238,7 @@ def test_check_graph_grads_explains_mistakes(grads, words):
     with pytest.raises(ExerciseError) as info:
         ch01.check_graph_grads(grads)
     assert words in str(info.value)
+    assert str(info.value).endswith((".", "?"))
 
 
 def test_check_graph_grads_rejects_value_objects():
@@ -216,20 +313,43 @@ def wrong_dw1(x, w, b, y):
     (_scaled(0.5), "dropped the 2"),
     (_scaled(-1.0), "wrong sign"),
     (no_sigmoid_slope, "skipped the sigmoid's own derivative"),
-    (uses_weights, "dz/dw_i is the input x_i"),
-    (wrong_db, "dL/db is off"),
-    (wrong_dw1, "dL/dw[1] is off"),
+    (uses_weights, "∂z/∂w_i is the input x_i"),
+    (wrong_db, "∂L/∂b is off"),
+    (wrong_dw1, "∂L/∂w[1] is off"),
     (lambda x, w, b, y: (neuron_grads(x, w, b, y)[0][:1], 0.0), "dw has 1 entry"),
     (lambda x, w, b, y: neuron_grads(x, w, b, y)[0], "should return a pair"),
     (lambda x, w, b, y: (None, 0.0), "dw is None"),
     (lambda x, w, b, y: ([0.0] * len(w), None), "db is None"),
     (lambda x, w, b, y: (["a"] * len(w), 0.0), "dw should be a list of numbers"),
+    (lambda x, w, b, y: neuron_grads(x, w, b, y)[::-1], "returned (db, dw) = (-0.08236, [-0.08236, 0.1647]): "
+                                                        "the order is swapped"),
+    (lambda x, w, b, y: None, "returned None: did you forget to `return dw, db`?"),
+    (lambda x, w, b, y: (neuron_grads(x, w, b, y)[1],) * 2, "did you return only dw?"),
+    (lambda x, w, b, y: ([neuron_grads(x, w, b, y)[1]] * len(w), neuron_grads(x, w, b, y)[1]),
+     "every ∂L/∂w_i equals ∂L/∂z"),
+    (lambda x, w, b, y: ([v + 1 for v in neuron_grads(x, w, b, y)[0]], neuron_grads(x, w, b, y)[1]),
+     "∂L/∂w is off at indices [0, 1]: got [0.9176, 1.165], expected [-0.08236, 0.1647]."),
 ])
 def test_check_neuron_grads_explains_mistakes(fn, words):
     with pytest.raises(ExerciseError) as info:
         ch01.check_neuron_grads(fn)
     assert words in str(info.value)
     assert str(info.value).startswith("for x=[1.0, -2.0], w=[0.5, -0.3], b=0.1, y=1.0:")
+    assert "<lambda>" not in str(info.value)
+
+
+def test_check_neuron_grads_swapped_scalars_with_one_weight():
+    def swapped_when_one_input(x, w, b, y):
+        dw, db = neuron_grads(x, w, b, y)
+        return ([db], dw[0]) if len(w) == 1 else (dw, db)
+    with pytest.raises(ExerciseError, match=r"for x=\[2\.0\].*dw and db are swapped"):
+        ch01.check_neuron_grads(swapped_when_one_input)
+
+
+def test_check_neuron_grads_short_rendering_never_cuts_numbers():
+    with pytest.raises(ExerciseError) as info:
+        ch01.check_neuron_grads(lambda x, w, b, y: (0.123456789123, [0.987654321987] * 9))
+    assert "(0.1235, [0.9877, 0.9877, 0.9877, 0.9877, 0.9877, 0.9877, …])" in str(info.value)
 
 
 def test_check_neuron_grads_reports_case():

@@ -51,7 +51,9 @@ def check_close(what: str, got, expected, *, at=None, rtol=1e-6, atol=1e-8) -> N
         raise ExerciseError(f"{what} contains NaN or inf: {g.ravel()[:5]}")
     bad = ~np.isclose(g, e, rtol=rtol, atol=atol)
     if bad.any():
-        idx = np.argwhere(bad)[0] if g.ndim else ()
+        # report the worst point (largest error relative to the tolerance), not merely the first
+        excess = np.where(bad, np.abs(g - e) / (atol + rtol * np.abs(e)), -1.0)
+        idx = np.unravel_index(np.argmax(excess), g.shape) if g.ndim else ()
         where = ""
         if at is not None:
             pos = at[tuple(idx)] if np.ndim(at) else at
@@ -60,7 +62,10 @@ def check_close(what: str, got, expected, *, at=None, rtol=1e-6, atol=1e-8) -> N
             where = f" at index {tuple(int(i) for i in idx)}"
         gv = g[tuple(idx)] if g.ndim else float(g)
         ev = e[tuple(idx)] if e.ndim else float(e)
-        raise ExerciseError(f"{what} is off{where}: got {gv:.6g}, expected {ev:.6g}")
+        n_bad = int(bad.sum())
+        also = f" ({n_bad} of {g.size} values are off; this is the worst)" if g.ndim and n_bad > 1 else ""
+        digits = 6 if abs(gv - ev) >= 1e-5 * max(abs(ev), 1e-300) else 10
+        raise ExerciseError(f"{what} is off{where}: got {gv:.{digits}g}, expected {ev:.{digits}g}{also}")
 
 
 def passed(message: str) -> None:
