@@ -1,13 +1,15 @@
 r"""Experiments on vanishing (and exploding) gradients, built on :class:`bplab.MLP`.
 
-Backpropagation carries the error signal :math:`\delta^l = \partial L/\partial z^l` from the
-output back to the input, one layer at a time::
+Backpropagation carries the error signal :math:`\delta^l = \partial C/\partial z^l` (chapter 02's
+``dZ`` of layer l, one row per example; C is the cost, chapter 02's L) from the output back to
+the input, one layer at a time::
 
     delta_l = f'(z_l) * (delta_{l+1} @ W_{l+1}.T)        (element-wise product)
 
-so the signal reaching layer 1 is a *product* of many factors ``W diag(f')``. If each factor
-shrinks vectors (sigmoid: :math:`\sigma' \le 1/4`) the gradient vanishes toward the input;
-if each one stretches them (weights that are too large) it explodes.
+With W stored as (fan_in, fan_out), one example's row times ``W.T`` is, written as a column,
+``W @ delta``. So the signal reaching layer 1 is a *product* of many factors ``diag(f') W``. If
+each factor shrinks vectors (sigmoid: :math:`\sigma' \le 1/4`) the gradient vanishes toward the
+input; if each one stretches them (weights that are too large) it explodes.
 
 The helpers here measure that, and nothing in them is notebook-only, so the chapter-04
 notebook, its widget (:mod:`bplab.widgets.vanishing`) and the tests all call the same code:
@@ -21,6 +23,8 @@ notebook, its widget (:mod:`bplab.widgets.vanishing`) and the tests all call the
   much each layer's output still varies from one input to the next;
 * :func:`jacobian_bound_check`     the per-example ratio :math:`\lVert\delta^l\rVert/\lVert\delta^{l+1}\rVert`
   against the bound :math:`\lVert W^{l+1}\rVert_2 \max\sigma'`;
+* :func:`error_signals`, :func:`gradient_agreement`  every layer's per-example error signals, and
+  how well the examples' signals agree in direction (what averaging them over the examples keeps);
 * :func:`weight_change_per_epoch`  :math:`\lVert\Delta W^l\rVert/\lVert W^l\rVert` for every layer, epoch by epoch;
 * :func:`compare_remedies`         a table: activations and initialisations side by side.
 """
@@ -38,7 +42,7 @@ from .network import MLP
 __all__ = ["make_net", "gradient_norms_at_init", "sigmoid_head_gradient_norms", "shrink_factors",
            "jacobian_bound_check", "weight_change_per_epoch", "compare_remedies", "Remedy",
            "DEFAULT_REMEDIES", "INIT_PRESETS", "init_preset", "rms_slope", "activation_spread",
-           "NIELSEN_2015"]
+           "NIELSEN_2015", "error_signals", "gradient_agreement"]
 
 #: Nielsen (2015), *Neural Networks and Deep Learning*, ch. 5: ||dC/db|| for the three hidden
 #: layers of a [784, 30, 30, 30, 10] sigmoid network at initialisation (first 1000 MNIST images).
@@ -222,6 +226,41 @@ def sigmoid_head_gradient_norms(model, X, y, which="b"):
     return _grad_norms(*_deltas(model, X, y, head="sigmoid"), which)
 
 
+def error_signals(model, X, y, head="softmax"):
+    r"""Every layer's error signal, one row per example: a list of arrays, first layer first.
+
+    Entry ``l`` is chapter 02's :math:`dZ` of layer l+1, :math:`\partial C/\partial Z`, shape
+    (n_examples, width). Row x is example x's :math:`\delta` (as a row); it includes the
+    :math:`1/n` of the mean cost, so the bias gradient is the column sum,
+    :math:`\partial C/\partial b = \sum_x \delta_x`. ``head`` as in
+    :func:`gradient_norms_at_init` ('softmax': the model's own output layer; 'sigmoid':
+    Nielsen's sigmoid units with the cross-entropy cost).
+    """
+    model = _check_model(model)
+    head = check_choice("head", head, {"softmax", "sigmoid"})
+    X, y = model._check_xy(X, y)
+    deltas, _ = _deltas(model, X, y, head=head)
+    return deltas
+
+
+def gradient_agreement(model, X, y, head="softmax"):
+    r"""How much of the examples' error signals survives averaging, layer by layer:
+    :math:`\lVert\sum_x \delta^l_x\rVert \,/\, \sum_x \lVert\delta^l_x\rVert`.
+
+    1 when every example's :math:`\delta^l_x` points the same way; small when they point in
+    different directions and cancel in the sum :math:`\partial C/\partial b^l = \sum_x\delta^l_x`.
+    The ratio of two layers' bias gradients is therefore the per-example ratio of lengths
+    (a weighted mean of :math:`\lVert\delta^l_x\rVert/\lVert\delta^{l+1}_x\rVert`) times
+    agreement(l) / agreement(l+1). Returns a numpy array, first layer first (output last).
+    """
+    return np.array([_agreement(d) for d in error_signals(model, X, y, head=head)])
+
+
+def _agreement(d):
+    lengths = np.linalg.norm(d, axis=1).sum()
+    return float(np.linalg.norm(d.sum(axis=0)) / lengths) if lengths > 0 else float("nan")
+
+
 def shrink_factors(norms):
     """``norms[l+1] / norms[l]`` for consecutive layers: how many times smaller each layer's
     gradient is than the next layer's (> 1 means vanishing toward the input, < 1 exploding)."""
@@ -259,7 +298,7 @@ def activation_spread(model, X):
     return np.array(out)
 
 
-def jacobian_bound_check(model, X, y):
+def jacobian_bound_check(model, X, y, head="softmax"):
     r"""Check :math:`\lVert\delta^l_x\rVert \le \lVert W^{l+1}\rVert_2\,\max_j f'(z^l_{xj})\,\lVert\delta^{l+1}_x\rVert`
     example by example, for every hidden layer l.
 
@@ -273,14 +312,21 @@ def jacobian_bound_check(model, X, y):
     ``ratio_max`` (of :math:`\lVert\delta^l_x\rVert/\lVert\delta^{l+1}_x\rVert` over the
     examples), ``weight_gain`` (mean of :math:`\lVert W^{l+1}\delta^{l+1}_x\rVert/\lVert\delta^{l+1}_x\rVert`:
     what the weights alone do to the length), ``rms_slope`` (root-mean-square of f'(z^l): what
-    the slopes do) and ``holds`` (fraction of examples within their own bound,
-    :math:`\lVert W\rVert_2 \max_j f'(z_{xj})`).
+    the slopes do), ``holds`` (fraction of examples within their own bound,
+    :math:`\lVert W\rVert_2 \max_j f'(z_{xj})`), and ``agreement`` / ``agreement_next``
+    (:func:`gradient_agreement` of layers l and l+1: how much of the per-example signals
+    survives averaging over the examples). Note that ``bound`` uses the largest slope
+    over *all* examples, ``holds`` each example's own largest slope.
+
+    ``head`` chooses the error that enters at the top, as in :func:`gradient_norms_at_init`
+    ('softmax', the default: the model's own output layer; 'sigmoid': Nielsen's).
     """
     import pandas as pd
 
     model = _check_model(model)
+    head = check_choice("head", head, {"softmax", "sigmoid"})
     X, y = model._check_xy(X, y)
-    deltas, As = _deltas(model, X, y)
+    deltas, As = _deltas(model, X, y, head=head)
     rows = []
     for l in range(model.n_layers - 1):
         d_here, d_next = deltas[l], deltas[l + 1]
@@ -297,7 +343,8 @@ def jacobian_bound_check(model, X, y):
                          ratio_mean=float(ratio.mean()), ratio_max=float(ratio.max()),
                          weight_gain=float(gain.mean()),
                          rms_slope=float(np.sqrt(np.mean(slope ** 2))),
-                         holds=float(np.mean(ratio <= own_bound * (1 + 1e-12)))))
+                         holds=float(np.mean(ratio <= own_bound * (1 + 1e-12))),
+                         agreement=_agreement(d_here), agreement_next=_agreement(d_next)))
     return pd.DataFrame(rows).set_index("layer")
 
 

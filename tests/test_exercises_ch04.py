@@ -56,7 +56,8 @@ def test_sigmoid_prime_max(capsys):
 # ---------------------------------------------------------------- the bound
 def test_gradient_bound_correct(capsys):
     ch04.check_gradient_bound(lambda k, w: (w / 4) ** k)
-    assert "Correct" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Correct" in out and "1/64 ≈ 0.0156" in out
 
 
 @pytest.mark.parametrize("wrong,match", [
@@ -65,6 +66,9 @@ def test_gradient_bound_correct(capsys):
     (lambda k, w: (w / 4) * k, "multiply"),
     (lambda k, w: (4 / w) ** k, "upside down"),
     (lambda k, w: (w / 2) ** k, "off"),
+    (lambda k, w: min(1.0, (w / 4) ** k), "not a fraction"),
+    (lambda k, w: (w / 4) ** (k + 1), "one layer too many"),
+    (lambda k, w: (w / 4) ** (k - 1), "one layer too few"),
 ])
 def test_gradient_bound_slips(wrong, match):
     with pytest.raises(ExerciseError, match=match):
@@ -93,6 +97,7 @@ def test_layer_grad_norms_correct(capsys):
     ch04.check_layer_grad_norms(lambda trace: np.array([np.linalg.norm(t["db"]) for t in trace]))
     out = capsys.readouterr().out
     assert "Correct" in out and "times less gradient" in out
+    assert "6-5-4-4-3" in out and "not the MNIST one" in out
 
 
 @pytest.mark.parametrize("wrong,match", [
@@ -103,6 +108,9 @@ def test_layer_grad_norms_correct(capsys):
     (lambda tr: np.array([np.sum(t["db"] ** 2) for t in tr]), "square root"),
     (lambda tr: np.array([np.linalg.norm(t["db"]) for t in tr[:-1]]), "one per layer"),
     (lambda tr: np.array([np.linalg.norm(t["db"]) * 1.01 for t in tr]), "off at layer"),
+    (lambda tr: np.array([np.linalg.norm(t["delta"].mean(axis=0)) for t in tr]),
+     "25 times too small.*already includes the 1/n"),
+    (lambda tr: np.array([np.linalg.norm(t["db"]) * len(t["delta"]) for t in tr]), "25 times too large"),
 ])
 def test_layer_grad_norms_slips(wrong, match):
     with pytest.raises(ExerciseError, match=match):

@@ -64,6 +64,56 @@ def test_jacobian_check_uses_the_trace_deltas(digits):
     assert df.loc[1, "rms_slope"] == pytest.approx(np.sqrt(np.mean(trace[0]["local_slope"] ** 2)), rel=1e-10)
 
 
+def test_error_signals_are_the_trace_deltas_and_sum_to_db(digits):
+    X, y = digits
+    net = bplab.MLP(DEEP, "sigmoid", seed=0, init="lecun", bias_std=1.0)
+    trace = net.layer_trace(X[:200], y[:200])
+    deltas = V.error_signals(net, X[:200], y[:200])
+    assert len(deltas) == len(trace) == 5
+    for d, t in zip(deltas, trace):
+        np.testing.assert_allclose(d, t["delta"], rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(d.sum(axis=0), t["db"], rtol=1e-10, atol=1e-15)
+    # Nielsen's head: the output rows are (sigmoid(z) - onehot) / n, the hidden layers follow
+    sig = V.error_signals(net, X[:200], y[:200], head="sigmoid")
+    a = 1 / (1 + np.exp(-net.forward(X[:200])))
+    np.testing.assert_allclose(sig[-1], (a - np.eye(10)[y[:200]]) / 200, rtol=1e-10)
+    np.testing.assert_allclose([np.linalg.norm(d.sum(axis=0)) for d in sig],
+                               V.sigmoid_head_gradient_norms(net, X[:200], y[:200]), rtol=1e-10)
+
+
+def test_gradient_agreement_links_per_example_and_averaged_ratios(digits):
+    X, y = digits
+    net = bplab.MLP(DEEP, "sigmoid", seed=1, init="normal", init_std=1.0, bias_std=1.0)
+    agree = V.gradient_agreement(net, X, y)
+    deltas = V.error_signals(net, X, y)
+    assert agree.shape == (5,) and np.all((agree > 0) & (agree <= 1 + 1e-12))
+    lengths = [np.linalg.norm(d, axis=1).sum() for d in deltas]
+    averaged = [np.linalg.norm(d.sum(axis=0)) for d in deltas]
+    for l in range(4):   # averaged ratio = ratio of summed per-example lengths * agreement ratio
+        assert averaged[l] / averaged[l + 1] == pytest.approx(
+            lengths[l] / lengths[l + 1] * agree[l] / agree[l + 1], rel=1e-10)
+    check = V.jacobian_bound_check(net, X, y)
+    np.testing.assert_allclose(check["agreement"], agree[:4], rtol=1e-12)
+    np.testing.assert_allclose(check["agreement_next"], agree[1:], rtol=1e-12)
+    # identical examples agree perfectly
+    same = np.repeat(X[:1], 20, axis=0)
+    np.testing.assert_allclose(V.gradient_agreement(net, same, np.repeat(y[:1], 20)), 1.0, rtol=1e-10)
+
+
+def test_jacobian_check_head_changes_only_the_backward_numbers(digits):
+    X, y = digits
+    net = bplab.MLP(DEEP, "sigmoid", seed=0, init="lecun", bias_std=1.0)
+    soft = V.jacobian_bound_check(net, X[:300], y[:300])
+    sig = V.jacobian_bound_check(net, X[:300], y[:300], head="sigmoid")
+    for col in ("spectral_norm", "max_slope", "bound", "rms_slope"):
+        np.testing.assert_allclose(sig[col], soft[col])
+    assert not np.allclose(sig["ratio_mean"], soft["ratio_mean"])
+    assert (sig["holds"] == 1.0).all()
+    d = V.error_signals(net, X[:300], y[:300], head="sigmoid")
+    ratio = np.linalg.norm(d[0], axis=1) / np.linalg.norm(d[1], axis=1)
+    assert sig.loc[1, "ratio_mean"] == pytest.approx(ratio.mean(), rel=1e-10)
+
+
 def test_sigmoid_lecun_bias_vanishes_about_5x_per_layer(digits):
     X, y = digits
     g = V.gradient_norms_at_init(X, y, DEEP, "sigmoid", init="lecun", bias_std=1.0,
@@ -263,6 +313,9 @@ def test_make_net_and_presets():
     (lambda X, y: V.gradient_norms_at_init(X, y, [32, 8, 10], "sigmoid"), ValueError, "features"),
     (lambda X, y: V.gradient_norms_at_init(X, y, [64, 8, 5], "sigmoid"), ValueError, "label"),
     (lambda X, y: V.sigmoid_head_gradient_norms("net", X, y), TypeError, "model"),
+    (lambda X, y: V.error_signals(bplab.MLP([64, 3, 10]), X, y, head="tanh"), ValueError, "head"),
+    (lambda X, y: V.gradient_agreement("net", X, y), TypeError, "model"),
+    (lambda X, y: V.jacobian_bound_check(bplab.MLP([64, 3, 10]), X, y, head="relu"), ValueError, "head"),
     (lambda X, y: V.jacobian_bound_check(bplab.MLP([64, 3, 2], loss="mse"), X, y), TypeError, "classifier"),
     (lambda X, y: V.weight_change_per_epoch(bplab.MLP([64, 3, 10]), X, y, optimizer=bplab.SGD(0.1),
                                             epochs=0, batch_size=8), ValueError, "epochs"),
@@ -284,6 +337,16 @@ def test_plots_return_figures_with_the_data(digits):
     assert fig.axes[0].get_yscale() == "log"
     plt.close(fig)
 
+    fig = vplots.layer_norm_bars({"a": [0.01, 0.05, 0.25], "b": [0.003, 0.015, 0.08]},
+                                 errors={"a": [0.002, 0.01, 0.04]})
+    from matplotlib.container import ErrorbarContainer
+    (bars,) = [c for c in fig.axes[0].containers if isinstance(c, ErrorbarContainer)]   # only "a"
+    segs = bars.lines[2][0].get_segments()
+    np.testing.assert_allclose([(s_[0][1], s_[1][1]) for s_ in segs],
+                               [(0.008, 0.012), (0.04, 0.06), (0.21, 0.29)])
+    assert fig.axes[0].get_ylim()[1] >= 0.29
+    plt.close(fig)
+
     fig = vplots.sigmoid_slope()
     line = fig.axes[1].lines[0]
     assert max(line.get_ydata()) == pytest.approx(0.25, abs=1e-6)
@@ -295,16 +358,28 @@ def test_plots_return_figures_with_the_data(digits):
     assert len(fig.axes) == 8
     stats = nets["big"].layer_stats(X, y)
     np.testing.assert_allclose(fig.saturated["big"], stats["saturated"].iloc[:4])
+    assert fig.axes[4].get_title().endswith("of outputs saturated")
+    assert len(fig.axes[0].get_yticklabels()) > 0 and "density" in fig.axes[0].get_ylabel()
     plt.close(fig)
 
     changes = pd.DataFrame({"layer 1": [1e-4, 2e-4], "layer 2": [1e-2, 3e-2]}, index=[1, 2])
     fig = vplots.weight_change_lines({"x": changes, "y": changes * 2})
     assert len(fig.axes[0].lines) == 2 and len(fig.axes[1].lines) == 2
+    l1, l2 = fig.axes[0].lines                 # layers tell apart by colour AND marker
+    assert l1.get_color() != l2.get_color() and l1.get_marker() != l2.get_marker()
     plt.close(fig)
 
-    table = pd.DataFrame({"g1": [1e-3, 0.2], "g2": [1e-2, 0.2], "first/last": [0.1, 1.0]}, index=["s", "r"])
-    fig = vplots.remedy_lines(table)
-    assert len(fig.axes[0].lines) == 2
+    table = pd.DataFrame({"g1": [1e-3, 0.2, 0.2], "g2": [1e-2, 0.2, 0.2], "first/last": [0.1, 1.0, 1.0]},
+                         index=["s", "r", "leaky"])
+    fig = vplots.remedy_lines(table, note="r and leaky coincide")
+    assert any("coincide" in t.get_text() for t in fig.axes[0].texts)
+    lines = fig.axes[0].lines
+    assert len(lines) == 3
+    # equal rows stay distinguishable: different dash pattern, marker, and a small sideways nudge
+    assert lines[1].get_linestyle() != lines[2].get_linestyle()
+    assert lines[1].get_marker() != lines[2].get_marker()
+    assert not np.allclose(lines[1].get_xdata(), lines[2].get_xdata())
+    np.testing.assert_allclose(lines[2].get_ydata(), [0.2, 0.2])
     plt.close(fig)
 
     fig = vplots.gradient_explorer_figure([0.01, 0.1, 1.0], [np.nan] * 3, message="Training diverged")
@@ -316,5 +391,9 @@ def test_plots_return_figures_with_the_data(digits):
 def test_plot_bad_input():
     with pytest.raises(TypeError, match="series"):
         vplots.layer_norm_bars([1, 2])
+    with pytest.raises(TypeError, match="errors"):
+        vplots.layer_norm_bars({"a": [1.0, 2.0]}, errors={"b": [0.1, 0.1]})
+    with pytest.raises(ValueError, match="entries"):
+        vplots.layer_norm_bars({"a": [1.0, 2.0]}, errors={"a": [0.1]})
     with pytest.raises(ValueError, match="g1"):
         vplots.remedy_lines(pd.DataFrame({"x": [1.0]}))

@@ -2,9 +2,9 @@ r"""Exercise checks for chapter 04 (vanishing and exploding gradients).
 
 * :func:`check_sigmoid_prime`      -- ``sigmoid_prime(z)`` returns :math:`\sigma'(z) = \sigma(z)(1-\sigma(z))`
 * :func:`check_sigmoid_prime_max`  -- the largest value :math:`\sigma'` ever takes (a number)
-* :func:`check_gradient_bound`     -- ``gradient_bound(k, weight_norm)`` returns :math:`(w/4)^k`, the most
-  a gradient can keep of its length after k sigmoid layers whose weight matrices all have
-  spectral norm at most w
+* :func:`check_gradient_bound`     -- ``gradient_bound(k, weight_norm)`` returns :math:`(w/4)^k`, the
+  largest factor by which k sigmoid layers whose weight matrices all have spectral norm at most
+  w can change the length of one example's error signal (a factor that exceeds 1 when w > 4)
 * :func:`check_he_std`             -- ``he_std(fan_in)`` returns :math:`\sqrt{2/n_{in}}`
 * :func:`check_layer_grad_norms`   -- ``layer_grad_norms(trace)`` turns ``model.layer_trace(X, y)``
   into the array of :math:`\lVert\partial C/\partial b^l\rVert`, first layer first
@@ -101,8 +101,9 @@ def check_sigmoid_prime_max(value):
 
 # ------------------------------------------------------------ 2. the bound
 def check_gradient_bound(gradient_bound):
-    """``gradient_bound(k, weight_norm)``: the largest possible ratio ||δ¹|| / ||δ^{k+1}|| after
-    k sigmoid layers, each multiplying by W (spectral norm ≤ weight_norm) and σ' (≤ 1/4)."""
+    """``gradient_bound(k, weight_norm)``: the largest possible ratio ||δ¹|| / ||δ^{k+1}|| for
+    one example after k sigmoid layers, each multiplying by W (spectral norm ≤ weight_norm) and
+    σ' (≤ 1/4). A factor, not a fraction: it exceeds 1 when weight_norm > 4."""
     cases = [(1, 1.0), (3, 1.0), (3, 2.0), (5, 2.0), (2, 8.0), (0, 3.0)]
     for k, w in cases:
         got = _as_number(call_learner(gradient_bound, k, w, name="gradient_bound"),
@@ -110,6 +111,16 @@ def check_gradient_bound(gradient_bound):
         want = (w / 4.0) ** k
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-15):
             continue
+        if want > 1 and math.isclose(got, 1.0, rel_tol=1e-9):
+            raise ExerciseError(f"gradient_bound({k}, {w}) = 1, expected {want:.6g}: the bound is a factor, "
+                                "not a fraction, so do not cap it at 1. With weight_norm > 4 each layer may "
+                                "stretch the signal by up to weight_norm/4 > 1, and the bound grows with k")
+        for step, words in ((1, "one layer too many"), (-1, "one layer too few")):
+            if k + step >= 0 and math.isclose(got, (w / 4.0) ** (k + step), rel_tol=1e-9) \
+                    and not math.isclose(w, 4.0):
+                raise ExerciseError(f"gradient_bound({k}, {w}) = {got:.6g} = (weight_norm/4)**{k + step}: "
+                                    f"{words}. Each of the k sigmoid layers contributes exactly one factor "
+                                    "weight_norm/4, so the exponent is k")
         if math.isclose(got, 0.25 ** k, rel_tol=1e-9) and w != 1.0:
             raise ExerciseError(f"gradient_bound({k}, {w}) = {got:.6g} ignores the weights: each layer "
                                 "multiplies by at most weight_norm * 1/4, so the bound is (weight_norm/4)**k")
@@ -124,7 +135,7 @@ def check_gradient_bound(gradient_bound):
                                 "early layer's gradient to the late one's is at most (weight_norm/4)**k")
         raise ExerciseError(f"gradient_bound({k}, {w}) is off: got {got:.6g}, expected {want:.6g}")
     passed("(w/4)^k: with weights of spectral norm ≤ 1 three sigmoid layers keep at most "
-           f"{0.25 ** 3:.4g} of the gradient; only weights with norm > 4 could even allow growth.")
+           f"1/64 ≈ {0.25 ** 3:.4f} of the gradient; only weights with norm > 4 could even allow growth.")
 
 
 # --------------------------------------------------------------- 3. He std
@@ -163,8 +174,10 @@ def _trace_case():
 
 def check_layer_grad_norms(layer_grad_norms):
     """``layer_grad_norms(trace)`` must return a numpy array with ||dC/db|| for every layer of
-    ``trace = model.layer_trace(X, y)``, first layer first."""
+    ``trace = model.layer_trace(X, y)``, first layer first. (``t['delta']`` already includes the
+    1/n of the mean cost, so ``t['db'] = t['delta'].sum(axis=0)``.)"""
     trace = _trace_case()
+    n = trace[0]["delta"].shape[0]
     got = _as_array(call_learner(layer_grad_norms, [dict(t) for t in trace], name="layer_grad_norms"),
                     "layer_grad_norms(trace)")
     want = np.array([np.linalg.norm(t["db"]) for t in trace])
@@ -182,6 +195,15 @@ def check_layer_grad_norms(layer_grad_norms):
         if _same(got, np.array([np.linalg.norm(t["delta"]) for t in trace])):
             raise ExerciseError("you took the norm of the whole delta matrix (one row per example); "
                                 "dC/db sums delta over the examples first: t['db'] = delta.sum(axis=0)")
+        if _same(got * n, want):
+            raise ExerciseError(f"your norms are exactly {n} times too small, and {n} is the number of "
+                                "examples in the trace: did you average delta over the examples? "
+                                "t['delta'] already includes the 1/n of the mean cost, so dC/db is its plain "
+                                "sum, delta.sum(axis=0), which is t['db']")
+        if _same(got, want * n):
+            raise ExerciseError(f"your norms are exactly {n} times too large ({n} examples in the trace): "
+                                "t['db'] (= t['delta'].sum(axis=0)) is already the gradient of the MEAN cost; "
+                                "do not multiply by the number of examples")
         if _same(got, np.array([np.abs(t["db"]).sum() for t in trace])):
             raise ExerciseError("that is the sum of absolute values (L1); use the Euclidean length, "
                                 "np.linalg.norm(t['db'])")
@@ -190,5 +212,6 @@ def check_layer_grad_norms(layer_grad_norms):
         check_close("layer_grad_norms(trace)", got, want,
                     at=np.array([f"layer {i + 1}" for i in range(len(trace))]), rtol=1e-7)
     ratios = want[1:] / want[:-1]
-    passed("one number per layer, first to last; on this small sigmoid net each layer gets "
+    passed("one number per layer, first to last. On the check's own small test network (a 6-5-4-4-3 "
+           f"sigmoid MLP on {n} random examples, not the MNIST one) each layer gets "
            + ", ".join(f"{r:.2f}" for r in ratios) + " times less gradient than the next one.")

@@ -14,6 +14,7 @@ __all__ = ["layer_norm_bars", "sigmoid_slope", "activation_histograms", "weight_
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22", "#17becf"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
 
 
 def _plt():
@@ -32,13 +33,17 @@ def _wrap_label(label, width=20):
 
 
 def layer_norm_bars(series, *, ax=None, title=None, ylabel=r"$\Vert\partial C/\partial b^l\Vert$",
-                    labels=None, annotate=True, figsize=(7.5, 4.2)):
+                    labels=None, annotate=True, errors=None, figsize=(7.5, 4.2)):
     """Grouped bars on a log scale, one group per layer and one bar per entry of ``series``
     (a dict ``label -> per-layer values``, first layer first). ``labels`` names the groups
-    (default 'layer 1', 'layer 2', ...). Returns the Figure."""
+    (default 'layer 1', 'layer 2', ...). ``errors`` (optional) is a dict with some of the same
+    labels ``-> per-layer standard deviations``, drawn as ±1 std error bars. Returns the Figure."""
     plt = _plt()
     if not isinstance(series, dict) or not series:
         raise TypeError("series must be a non-empty dict {label: per-layer values}")
+    errors = {} if errors is None else errors
+    if not isinstance(errors, dict) or not set(errors) <= set(series):
+        raise TypeError("errors must be a dict {label: per-layer std} whose labels are keys of series")
     vals = {k: np.asarray(v, dtype=float) for k, v in series.items()}
     n = max(len(v) for v in vals.values())
     own_figure = ax is None
@@ -52,16 +57,25 @@ def layer_norm_bars(series, *, ax=None, title=None, ylabel=r"$\Vert\partial C/\p
     for i, (name, v) in enumerate(vals.items()):
         pos = x[:len(v)] - 0.4 + width * (i + 0.5)
         bars = ax.bar(pos, v, width, label=name, color=COLORS[i % len(COLORS)], edgecolor="k", lw=0.5)
+        top = v
+        if name in errors:
+            err = np.asarray(errors[name], dtype=float)
+            if err.shape != v.shape:
+                raise ValueError(f"errors[{name!r}] has {err.size} entries, series[{name!r}] {v.size}")
+            ax.errorbar(pos, v, yerr=err, fmt="none", ecolor="k", elinewidth=0.9, capsize=3)
+            top = v + err
         if annotate and n * len(vals) <= 24:
-            for b, val in zip(bars, v):
-                ax.annotate(_fmt(val), (b.get_x() + b.get_width() / 2, val), ha="center", va="bottom",
+            for b, val, t in zip(bars, v, top):
+                ax.annotate(_fmt(val), (b.get_x() + b.get_width() / 2, t), ha="center", va="bottom",
                             fontsize=7.5, xytext=(0, 1.5), textcoords="offset points")
     ax.set_yscale("log")
     ax.set_xticks(x)
     ax.set_xticklabels(labels)
     ax.set_ylabel(ylabel)
-    lo = min(float(v[v > 0].min()) for v in vals.values() if (v > 0).any())
-    hi = max(float(np.nanmax(v)) for v in vals.values())
+    lows = {k: np.where(v - np.asarray(errors.get(k, 0.0)) > 0, v - np.asarray(errors.get(k, 0.0)), v)
+            for k, v in vals.items()}
+    lo = min(float(v[v > 0].min()) for v in lows.values() if (v > 0).any())
+    hi = max(float(np.nanmax(v + np.asarray(errors.get(k, 0.0), dtype=float))) for k, v in vals.items())
     # whole decades, so that log ticks are labelled and panels are easy to compare
     ax.set_ylim(10.0 ** np.floor(np.log10(lo / 2)), 10.0 ** np.ceil(np.log10(hi * 3)))
     from matplotlib.ticker import NullFormatter
@@ -105,12 +119,14 @@ def sigmoid_slope(*, z_max=8.0, figsize=(7.5, 3.6)):
     return fig
 
 
-def activation_histograms(models, X, *, bins=40, size=(2.6, 2.1)):
+def activation_histograms(models, X, *, bins=40, size=(2.9, 2.2)):
     """Histograms of every hidden layer's activations (rows: models, columns: layers).
 
-    ``models`` is a dict ``label -> MLP``. Each panel's title gives the fraction of saturated
-    units (local slope below 10 % of its maximum, as :meth:`MLP.layer_stats` counts them).
-    Returns the Figure; ``fig.saturated`` holds those fractions (dict label -> list).
+    Each panel pools every output of the layer: all its units on all examples of X, as a density
+    (the y axis). ``models`` is a dict ``label -> MLP``. Each panel's title gives the fraction of
+    those outputs that are saturated (local slope below 10 % of its maximum, as
+    :meth:`MLP.layer_stats` counts them). Returns the Figure; ``fig.saturated`` holds those
+    fractions (dict label -> list).
     """
     plt = _plt()
     if not isinstance(models, dict) or not models:
@@ -136,12 +152,13 @@ def activation_histograms(models, X, *, bins=40, size=(2.6, 2.1)):
             lo, hi = (0, 1) if act.name == "sigmoid" else (float(A.min()), float(A.max()))
             ax.hist(A.ravel(), bins=np.linspace(lo, hi, bins + 1), color=COLORS[r % len(COLORS)],
                     density=True)
-            ax.set_title(f"layer {l + 1}: {sat:.0%} saturated", fontsize=9)
-            ax.set_yticks([])
+            ax.set_title(f"layer {l + 1}: {sat:.0%} of outputs saturated", fontsize=9)
+            ax.tick_params(labelsize=7.5)
+            ax.grid(axis="y", alpha=0.3)
             if r == len(models) - 1:
                 ax.set_xlabel(f"activation ({act.name})", fontsize=8)
             if l == 0:
-                ax.set_ylabel(_wrap_label(label), fontsize=8.5)
+                ax.set_ylabel(_wrap_label(label) + "\n\ndensity", fontsize=8.5)
     fig.tight_layout()
     fig.saturated = saturated
     return fig
@@ -157,11 +174,10 @@ def weight_change_lines(changes, *, size=(4.6, 3.4), sharey=True):
     fig, axes = plt.subplots(1, len(changes), figsize=(size[0] * len(changes), size[1]),
                              squeeze=False, sharey=sharey)
     for ax, (label, df) in zip(axes[0], changes.items()):
-        cmap = plt.get_cmap("viridis")
         k = len(df.columns)
         for i, col in enumerate(df.columns):
-            ax.plot(df.index, df[col], marker="o", ms=3, color=cmap(i / max(k - 1, 1)),
-                    label=col + (" (output)" if i == k - 1 else ""))
+            ax.plot(df.index, df[col], marker=MARKERS[i % len(MARKERS)], ms=4, lw=1.3,
+                    color=COLORS[i % len(COLORS)], label=col + (" (output)" if i == k - 1 else ""))
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_title(label, fontsize=10)
@@ -172,20 +188,31 @@ def weight_change_lines(changes, *, size=(4.6, 3.4), sharey=True):
     return fig
 
 
-def remedy_lines(table, *, figsize=(8.5, 4.4)):
+def remedy_lines(table, *, note=None, figsize=(8.5, 4.4)):
     """Per-layer gradient norms (columns g1, g2, ... of :func:`bplab.vanishing.compare_remedies`),
-    one line per remedy, log scale. Returns the Figure."""
+    one line per remedy, log scale. Every line has its own colour, marker and dash pattern, and
+    the lines are nudged sideways a little so that rows with almost equal numbers (ReLU + He and
+    leaky ReLU + He) stay visible. ``note`` (optional) is printed in a box in the lower right
+    corner, e.g. to say which lines coincide. Returns the Figure."""
     plt = _plt()
     cols = [c for c in table.columns if c.startswith("g") and c[1:].isdigit()]
     if not cols:
         raise ValueError("table has no g1, g2, ... columns; pass the compare_remedies() result")
     fig, ax = plt.subplots(figsize=figsize)
     x = np.arange(1, len(cols) + 1)
-    styles = ["-", "--"]
-    markers = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
+    styles = ["-", "--", ":", "-."]
+    n = len(table)
+    dodge = 0.06 * (np.arange(n) - (n - 1) / 2) if n > 1 else np.zeros(1)
     for i, (label, row) in enumerate(table.iterrows()):
-        ax.plot(x, row[cols].to_numpy(dtype=float), marker=markers[i % len(markers)],
-                color=COLORS[i % len(COLORS)], ls=styles[i % 2], ms=7 - (i % 2) * 2, label=label)
+        hollow = i % 2 == 1
+        color = COLORS[i % len(COLORS)]
+        ax.plot(x + dodge[i], row[cols].to_numpy(dtype=float), marker=MARKERS[i % len(MARKERS)],
+                color=color, ls=styles[i % len(styles)], lw=1.6, ms=7,
+                mfc="white" if hollow else color, mec=color, mew=1.4, label=label)
+    if note:
+        ax.text(0.98, 0.03, "\n".join(textwrap.wrap(str(note), 48)), transform=ax.transAxes,
+                ha="right", va="bottom", multialignment="left", fontsize=8,
+                bbox=dict(boxstyle="round", fc="white", ec="0.6"))
     ax.set_yscale("log")
     ax.set_xticks(x)
     ax.set_xticklabels([f"hidden {i}" for i in x])
