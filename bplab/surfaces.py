@@ -19,7 +19,7 @@ objects that train networks (the point is a numpy array handed to ``optimizer.st
     res = surfaces.run_path(surfaces.bowl(), SGD(lr=0.1), steps=50)
     res.path          # (k+1, 2) points visited, start first
     res.losses        # (k+1,) loss at each point
-    res.status        # 'converging' or 'diverged'
+    res.status        # 'converging', 'stalled' or 'diverged'
     res.message       # a sentence saying what happened
 """
 from __future__ import annotations
@@ -391,10 +391,13 @@ def get_surface(name) -> Surface:
 
 @dataclass
 class PathResult:
-    """What :func:`run_path` did: the points it visited, their losses, and how it ended.
+    r"""What :func:`run_path` did: the points it visited, their losses, and how it ended.
 
     ``status`` is ``'diverged'`` when the loss blew up (stopped early: ``blew_up``) or ended
-    higher than it started, else ``'converging'``.
+    higher than it started; ``'stalled'`` (neither converging nor diverging) when the loss has
+    stopped falling although the point is still far from every minimum, as at exactly
+    :math:`\eta = 2/\lambda_{\max}` on a quadratic, where the steep coordinate flips sign
+    forever without shrinking; else ``'converging'``.
     """
 
     path: np.ndarray
@@ -411,6 +414,10 @@ class PathResult:
     @property
     def diverged(self) -> bool:
         return self.status == "diverged"
+
+    @property
+    def stalled(self) -> bool:
+        return self.status == "stalled"
 
     @property
     def final_point(self) -> np.ndarray:
@@ -434,6 +441,49 @@ def steps_to(losses, threshold):
 
 def _fmt(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.2e}"
+
+
+STALL_TAIL = 0.1        # in the last 10% of the steps the loss (above the minimum) fell by
+STALL_DROP = 0.01       # less than 1%, the path went back and forth (its length is more than
+STALL_WIGGLE = 3.0      # 3 times the distance it covered: a crawl goes straight, a bounce does not),
+STALL_DISTANCE = 0.05   # and it ended farther than 5% of the picture's diagonal from every minimum
+
+
+def _stall(surface, path, losses):
+    """``(k, distance)`` if the run stalled (see :class:`PathResult`), else None."""
+    n = len(losses) - 1
+    if n < 10:
+        return None
+    k = max(2, int(round(STALL_TAIL * n)))
+    above = losses[-k - 1] - surface.f_min
+    if above <= 0 or losses[-k - 1] - losses[-1] >= STALL_DROP * above:
+        return None
+    tail = path[-k - 1:]
+    length = float(np.linalg.norm(np.diff(tail, axis=0), axis=1).sum())
+    if length <= STALL_WIGGLE * float(np.linalg.norm(tail[-1] - tail[0])):
+        return None
+    (x0, x1), (y0, y1) = surface.bounds
+    dist = float(np.linalg.norm(np.asarray(surface.minima) - path[-1], axis=1).min())
+    if dist <= STALL_DISTANCE * math.hypot(x1 - x0, y1 - y0):
+        return None
+    return k, dist
+
+
+def _where_it_ended(surface, point) -> str:
+    """For a surface with several minima: which one the run ended in (empty otherwise)."""
+    minima = np.asarray(surface.minima)
+    if len(minima) < 2:
+        return ""
+    i = int(np.argmin(np.linalg.norm(minima - point, axis=1)))
+    m = minima[i]
+    (x0, x1), (y0, y1) = surface.bounds
+    near = np.linalg.norm(m - point) <= STALL_DISTANCE * math.hypot(x1 - x0, y1 - y0)
+    kind = "global" if i == 0 else "local"
+    where = f"({m[0]:.2f}, {m[1]:.2f})"
+    if not near:
+        return f" It ends closest to the {kind} minimum at {where}."
+    other = f", not in the global one at ({minima[0][0]:.2f}, {minima[0][1]:.2f})" if i else ""
+    return f" It ended in the {kind} minimum at {where}{other}."
 
 
 def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed=0, blowup=1e12):
@@ -504,9 +554,17 @@ def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed
         where = int(len(losses) - 1)
         message = (f"Diverging: the loss grew from {_fmt(losses[0])} to {_fmt(losses[-1])} in "
                    f"{len(losses) - 1} steps. lr={lr:g} is too large; try a smaller learning rate.")
+    elif (stall := _stall(surface, path, losses)) is not None:
+        status = "stalled"
+        k, dist = stall
+        message = (f"Stalled, neither converging nor diverging: the loss went {_fmt(losses[0])} -> "
+                   f"{_fmt(losses[-1])} in {len(losses) - 1} steps but fell by less than 1% in the last {k}, "
+                   f"while the point bounces back and forth {dist:.2g} away from the nearest minimum. "
+                   f"lr={lr:g} is too large to settle here; try a smaller learning rate.")
     else:
         status = "converging"
-        message = f"Loss {_fmt(losses[0])} -> {_fmt(losses[-1])} in {len(losses) - 1} steps."
+        message = (f"Loss {_fmt(losses[0])} -> {_fmt(losses[-1])} in {len(losses) - 1} steps."
+                   + _where_it_ended(surface, path[-1]))
     return PathResult(path=path, losses=losses, status=status, message=message,
                       steps=len(losses) - 1, blew_up=blew_up, diverged_at=where if status == "diverged" else None,
                       optimizer=repr(optimizer), surface=surface.name)

@@ -174,6 +174,43 @@ def test_growing_loss_counts_as_diverging():
     assert res.message.startswith("Diverging: the loss grew")
 
 
+def test_edge_of_stability_is_stalled_not_converging():
+    # at exactly eta = 2/lambda_max the steep coordinate is multiplied by -1 forever:
+    # the loss drops to its y part (11.25) and stays there
+    res = surfaces.run_path(surfaces.bowl(), SGD(0.2), steps=100)
+    assert res.status == "stalled" and res.stalled and not res.diverged
+    assert res.final_loss == pytest.approx(11.25, rel=1e-6)
+    assert res.message.startswith("Stalled, neither converging nor diverging: the loss went 21.4 -> 11.2")
+    assert "lr=0.2 is too large to settle" in res.message
+    assert res.diverged_at is None
+    # just below the edge the zig-zag shrinks, slowly: converging
+    assert surfaces.run_path(surfaces.bowl(), SGD(0.195), steps=100).status == "converging"
+
+
+def test_slow_but_steady_runs_are_not_stalled():
+    # a crawl is still converging (the loss keeps falling), and so is a run resting in a local minimum
+    assert surfaces.run_path(surfaces.bowl(), SGD(0.01), steps=100).status == "converging"
+    assert surfaces.run_path(surfaces.Rosenbrock(), SGD(1e-3), steps=1000).status == "converging"
+    w = surfaces.TwoWells()
+    assert surfaces.run_path(w, SGD(0.3), start=tuple(w.minima[1] + 0.05), steps=100).status == "converging"
+    # mini-batch jitter near the minimum is not a stall either
+    s = _moons_surface()
+    assert surfaces.run_path(s, SGD(2.0), steps=400, batch_size=10, seed=0).status == "converging"
+
+
+def test_two_wells_message_names_the_well():
+    w = surfaces.TwoWells()
+    right = surfaces.run_path(w, SGD(0.3), start=(3.0, 2.5), steps=100)
+    left = surfaces.run_path(w, SGD(0.3), start=(-3.0, -2.5), steps=100)
+    assert right.message == ("Loss 1.22 -> -1.03 in 100 steps. It ended in the local minimum at "
+                             "(1.37, -0.45), not in the global one at (-1.39, 0.93).")
+    assert left.message.endswith("It ended in the global minimum at (-1.39, 0.93).")
+    short = surfaces.run_path(w, SGD(0.01), start=(3.0, 2.5), steps=20)
+    assert "ends closest to the local minimum" in short.message
+    # one-minimum surfaces say nothing about wells
+    assert surfaces.run_path(surfaces.bowl(), SGD(0.1), steps=50).message.endswith("in 50 steps.")
+
+
 def test_minibatch_paths_seeded():
     s = _moons_surface()
     a = surfaces.run_path(s, SGD(1.0), steps=50, batch_size=10, seed=3)

@@ -102,6 +102,42 @@ def test_surface_dropdown_loads_start_steps_and_lr(ex):
     np.testing.assert_allclose(ex.path[0], surfaces.TwoWells().start)
 
 
+def test_surface_and_optimizer_change_reset_momentum(ex):
+    ex.momentum.value = 0.5
+    ex.surface.value = "rosenbrock"
+    assert ex.momentum.value == 0.0 and "momentum=0)" in ex.result.optimizer
+    ex.momentum.value = 0.9
+    ex.optimizer.value = "Adam"
+    assert ex.momentum.value == 0.0 and ex.momentum.disabled
+    ex.optimizer.value = "SGD"
+    assert ex.momentum.value == 0.0 and not ex.momentum.disabled
+    assert ex.result.optimizer == "SGD(lr=0.001, momentum=0)"
+    assert "sets momentum μ back to 0" in ex.help.value
+
+
+def test_edge_of_stability_shows_stalled(ex):
+    ex.lr.value = 0.2
+    assert ex.status == "stalled"
+    assert ex.message.startswith("Stalled, neither converging nor diverging: the loss went 21.4 -> 11.2")
+    texts = [t for t in ex.figure.axes[1].texts if "Stalled" in t.get_text()]
+    assert len(texts) == 1
+    assert texts[0].get_bbox_patch().get_edgecolor()[:3] != (0.7, 0.7, 0.7)     # orange, not grey
+    assert not ex.figure.axes[0].texts                                          # no red banner
+    ex.lr.value = 0.1
+    assert ex.status == "converging"
+
+
+def test_two_wells_message_says_which_well():
+    ex = DescentExplorer(surface="two_wells")
+    assert ex.message.endswith("It ended in the local minimum at (1.37, -0.45), not in the global one "
+                               "at (-1.39, 0.93).")
+    ex.x0.value = -3.0
+    assert ex.message.endswith("It ended in the global minimum at (-1.39, 0.93).")
+    ex.update()
+    shown = " ".join(t.get_text().replace("\n", " ").replace("\u00a0", " ") for t in ex.figure.axes[1].texts)
+    assert "global minimum at (-1.39, 0.93)" in shown
+
+
 def test_steps_and_start_sliders(ex):
     ex.steps.value = 30
     assert len(ex.path) == 31 and len(_path_line(ex)) == 31

@@ -5,15 +5,17 @@ Every function returns what it drew (a Figure or an Axes). Paths come from
 """
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
 
 __all__ = ["contour", "draw_path", "path_panels", "loss_curves", "explorer_figure",
-           "PATH_COLORS", "LOSS_FLOOR"]
+           "PATH_COLORS", "LOSS_FLOOR", "STALLED_COLOR"]
 
 PATH_COLORS = ["#d62728", "#ff7f0e", "#e377c2", "#17becf", "#ffffff", "#bcbd22"]
 LOSS_FLOOR = 1e-16   # losses above the minimum are drawn on a log axis, floored here
+STALLED_COLOR = "#e67e00"   # runs that neither converge nor diverge
 
 
 def _plt():
@@ -38,7 +40,8 @@ def contour(surface, ax=None, *, n=120, levels=18, show_minima=True, colorbar=Fa
     from matplotlib.colors import BoundaryNorm
     if filled:
         cs = ax.contourf(X, Y, excess, levels=lv, cmap="viridis", norm=BoundaryNorm(lv, 256))
-        ax.contour(X, Y, excess, levels=lv[1:-1], colors="k", linewidths=0.3, alpha=0.35)
+        # thin level lines, not antialiased: they look the same at 100 dpi and keep the PNG small
+        ax.contour(X, Y, excess, levels=lv[1:-1], colors="k", linewidths=0.3, alpha=0.35, antialiased=False)
     else:
         cs = ax.contour(X, Y, excess, levels=lv[1:-1], colors="0.35", linewidths=0.6)
     if colorbar:
@@ -90,6 +93,8 @@ def path_panels(surface, results, titles, *, ncols=2, size=4.0, suptitle=None):
         ax.set_title(title, fontsize=10)
         if res.diverged:
             _banner(ax, "diverged", small=True)
+        elif res.status == "stalled":
+            _banner(ax, "stalled: neither converging nor diverging", small=True, color=STALLED_COLOR)
     for ax in axes.ravel()[len(results):]:
         ax.set_axis_off()
     if suptitle:
@@ -118,8 +123,14 @@ def loss_curves(results, labels, ax=None, *, f_min=0.0, colors=None, title=None,
     return ax
 
 
+def _wrap(text, width):
+    """Wrap ``text`` into lines of at most ``width`` characters, never inside a point "(x, y)"."""
+    text = re.sub(r"\((-?[\d.]+), (-?[\d.]+)\)", "(\\1,\u00a0\\2)", text)
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False))
+
+
 def _banner(ax, text, *, small=False, color="#b00020"):
-    wrapped = "\n".join(textwrap.wrap(text, 34 if not small else 40))
+    wrapped = _wrap(text, 34 if not small else 40)
     ax.text(0.5, 0.5 if not small else 0.88, wrapped, transform=ax.transAxes, ha="center", va="center",
             fontsize=9 if small else 10, color="white", weight="bold", zorder=10,
             bbox=dict(boxstyle="round,pad=0.5", fc=color, ec="none", alpha=0.9))
@@ -143,7 +154,10 @@ def explorer_figure(surface, result, *, title=None, figsize=(10.5, 4.2)):
     if result.diverged:
         _banner(ax, result.message)
     else:
-        ax2.text(0.97, 0.95, result.message, transform=ax2.transAxes, ha="right", va="top", fontsize=8,
-                 bbox=dict(boxstyle="round", fc="white", ec="0.7"))
+        stalled = result.status == "stalled"
+        ax2.text(0.97, 0.95, _wrap(result.message, 58), transform=ax2.transAxes,
+                 ha="right", va="top", ma="left", fontsize=8, color="#8a4b00" if stalled else "k",
+                 bbox=dict(boxstyle="round", fc="#fff3e0" if stalled else "white",
+                           ec=STALLED_COLOR if stalled else "0.7"))
     fig.tight_layout()
     return fig

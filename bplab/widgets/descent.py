@@ -1,4 +1,4 @@
-"""The descent explorer: move sliders, watch an optimiser's path over a 2-D loss surface.
+r"""The descent explorer: move sliders, watch an optimiser's path over a 2-D loss surface.
 
     from bplab.widgets.descent import DescentExplorer
     DescentExplorer.show_default()       # the default view as an ordinary figure
@@ -10,9 +10,11 @@ start point ``x0`` / ``y0``. Any change reruns :func:`bplab.surfaces.run_path` w
 ``bplab.SGD`` / ``RMSProp`` / ``Adam`` and redraws. State for tests and curious learners:
 ``result``, ``path``, ``losses``, ``message``, ``status``, ``figure``.
 
-Choosing another surface or optimiser loads that combination's defaults (start point, steps,
-and a learning rate that works), because a good learning rate for one is often far off for
-another. A diverging run is shown as a red message in the figure, never as a traceback.
+Choosing another surface or optimiser loads that combination's defaults (a learning rate that
+works and momentum 0; a new surface also loads its start point and number of steps), because a
+good learning rate for one is often far off for another. A diverging run is shown as a red
+message in the figure, never as a traceback; a run that neither converges nor diverges (status
+``'stalled'``, e.g. SGD at exactly :math:`\eta = 2/\lambda_{\max}` on the bowl) gets an orange one.
 """
 from __future__ import annotations
 
@@ -91,8 +93,8 @@ class DescentExplorer:
             c.observe(self._on_change, names="value")
         self.help = w.HTML(
             "<b>Descent explorer.</b> Change any control and the path is recomputed. "
-            "Picking another surface or optimiser loads a learning rate that works for it; "
-            "then push η up until the path oscillates, and further until it diverges.")
+            "Picking another surface or optimiser loads a learning rate that works for it and sets "
+            "momentum μ back to 0; then push η up until the path zig-zags, and further until it diverges.")
         self.ui = w.VBox([self.help,
                           w.HBox([w.VBox([self.surface, self.optimizer, self.lr, self.momentum]),
                                   w.VBox([self.steps, self.x0, self.y0])]),
@@ -126,8 +128,10 @@ class DescentExplorer:
                 self._load_start(surf)
                 self.steps.value = DEFAULT_STEPS[surf.name]
                 self.lr.value = DEFAULT_LR[(surf.name, self.optimizer.value)]
+                self.momentum.value = 0.0      # the default lr was chosen for plain descent
             elif change["owner"] is self.optimizer:
                 self.lr.value = DEFAULT_LR[(self.surface.value, self.optimizer.value)]
+                self.momentum.value = 0.0
                 self.momentum.disabled = self.optimizer.value != "SGD"
         finally:
             self._silent = False
