@@ -27,7 +27,40 @@ def dense_ok(dZ, X, W):
 
 def test_dense_backward_accepts_right_answer(capsys):
     ch02.check_dense_backward(dense_ok)
-    assert capsys.readouterr().out.startswith("✓ Correct! dense_ok returns the right dX, dW and db")
+    out = capsys.readouterr().out
+    assert out.startswith("✓ Correct! dense_ok returns the right dX, dW and db")
+    assert "db = Σ_n dZ (sum over the batch, axis 0)" in out
+
+
+@pytest.mark.parametrize("order", [("dW", "db", "dX"), ("dW", "dX", "db"), ("db", "dW", "dX"),
+                                   ("dX", "db", "dW")])
+def test_dense_backward_recognises_right_arrays_in_wrong_order(order):
+    def reordered(dZ, X, W):
+        grads = dict(zip(("dX", "dW", "db"), dense_ok(dZ, X, W)))
+        return tuple(grads[k] for k in order)
+
+    _fails(ch02.check_dense_backward, reordered,
+           match=re.escape(f"computes all three gradients correctly but returns them as "
+                           f"({', '.join(order)}): return (dX, dW, db) in that order"))
+
+
+@pytest.mark.parametrize("fn, match", [
+    (lambda dZ, X, W: (dZ @ W, X.T @ dZ, dZ.sum(0)),
+     r"raised ValueError \(with X \(5, 4\), W \(4, 3\), dZ \(5, 3\)\): a matrix product got shapes "
+     r"that don't fit\. dX = dZ @ W cannot work: dZ is \(N, fan_out\), W is \(fan_in, fan_out\).*use W\.T"),
+    (lambda dZ, X, W: (dZ @ W.T, X @ dZ, dZ.sum(0)), r"dW = X @ dZ cannot work.*use X\.T"),
+    (lambda dZ, X, W: (W @ dZ, X.T @ dZ, dZ.sum(0)), r"Check the shapes of each product"),
+    (lambda dZ, X, W: (np.dot(dZ, W), X.T @ dZ, dZ.sum(0)), r"dX = dZ @ W cannot work"),
+])
+def test_dense_backward_mismatched_matmul_gets_a_hint(fn, match):
+    _fails(ch02.check_dense_backward, fn, match=match)
+
+
+def test_dense_backward_other_value_errors_pass_through():
+    def bad(dZ, X, W):
+        raise ValueError("something else")
+
+    _fails(ch02.check_dense_backward, bad, match="raised ValueError: something else")
 
 
 def test_dense_backward_accepts_library_version_and_lists(capsys):
@@ -183,6 +216,59 @@ def _naive(logits, labels):
     (lambda z, y: None, "is None"),
 ])
 def test_softmax_ce_grad_specific_messages(fn, match):
+    _fails(ch02.check_softmax_ce_grad, fn, match=match)
+
+
+def _softmax_cols(z):
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _whole_columns(z, y):
+    p = softmax(z)
+    p[:, y] -= 1
+    return p / len(y)
+
+
+def _softmax_axis0(z, y):
+    p = _softmax_cols(z)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+def _axis0_sum_only(z, y):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=0, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+def _no_keepdims(z, y):
+    e = np.exp(z - z.max(axis=1))
+    p = e / e.sum(axis=1)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+def _no_keepdims_in_sum(z, y):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+@pytest.mark.parametrize("fn, match", [
+    (_whole_columns, re.escape("you subtracted 1 in whole columns (logits of shape (4, 3), labels "
+                               "[0, 2, 1, 2]): p[:, labels] picks every row") + ".*"
+     + re.escape("p[np.arange(N), labels] -= 1")),
+    (lambda z, y: _whole_columns(z, y) * len(y), "subtracted 1 in whole columns"),
+    (_softmax_axis0, re.escape("your softmax normalises each column, not each row") + ".*axis=1"),
+    (_axis0_sum_only, "normalises each column, not each row"),
+    (_no_keepdims, re.escape("raised ValueError (logits of shape (4, 3), labels [0, 2, 1, 2]): "
+                             "operands could not be broadcast") + ".*keepdims=True"),
+    (_no_keepdims_in_sum, r"has shape \(4,\), which numpy cannot line up with the \(4, 3\) logits"),
+])
+def test_softmax_ce_grad_row_and_axis_slips(fn, match):
     _fails(ch02.check_softmax_ce_grad, fn, match=match)
 
 

@@ -116,6 +116,13 @@ def test_plot_boundary_snapshots(toy):
     assert titles[0] == "epoch 0: train acc 50.0%"
     assert titles[1] == "epoch 3: train acc 90.0%\ntest acc 85.0%"
     assert titles[2].startswith("loss")
+    assert len(fig.axes) == 3                  # no colour bar unless asked for
+    fig = boundary.plot_boundary_snapshots(snaps, X, y, history=hist, ncols=3, colorbar=True)
+    assert len(fig.axes) == 4
+    cax = fig.axes[-1]
+    assert "P(class 1)" in cax.get_ylabel() and "decision boundary" in cax.get_ylabel()
+    assert cax.get_position().x0 > max(ax.get_position().x1 for ax in fig.axes[:3])
+    assert any(np.allclose(ln.get_ydata(), 0.5) for ln in cax.lines)     # the 0.5 line marked
     with pytest.raises(ValueError, match="empty"):
         boundary.plot_boundary_snapshots([], X, y)
     with pytest.raises(TypeError, match="snapshots\\[0\\]"):
@@ -133,6 +140,16 @@ def test_plot_activations_draws_f_and_derivative():
     assert d.max() == pytest.approx(0.25)
     fig2 = boundary.plot_activations(["relu"])
     assert len(fig2.axes) == 2
+    # relu' = 0 on the left lies on the grey y = 0 line: the curve must be drawn on top of it
+    relu_bottom = fig2.axes[1]
+    curves = [ln for ln in relu_bottom.lines if ln.get_color() == "C3"]
+    grey = [ln for ln in relu_bottom.lines if ln.get_color() == "0.7"]
+    assert len(curves) == 2 and len(grey) == 2
+    assert min(c.get_zorder() for c in curves) > max(g.get_zorder() for g in grey)
+    # one style of title: "f(z) = ..." on top, "f'(z) = ..." below
+    for j in range(len(bplab.ACTIVATIONS)):
+        assert fig.axes[j].get_title().split("\n")[1].startswith("$f(z)=")
+        assert fig.axes[len(bplab.ACTIVATIONS) + j].get_title().startswith("$f'(z)=")
     with pytest.raises(ValueError, match="unknown activation"):
         boundary.plot_activations(["softplus"])
     with pytest.raises(ValueError, match="empty"):

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import bplab  # noqa: E402
-from bplab.widgets.playground import DEFAULTS, Playground  # noqa: E402
+from bplab.widgets.playground import DEFAULTS, STATUSES, Playground  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -112,23 +112,54 @@ def test_new_random_start_button_changes_seed():
     assert not np.array_equal(pg.grid_probs, grid)
 
 
-@pytest.mark.parametrize("kwargs, why", [
-    (dict(lr=10.0), "loss rose"),                         # tanh: the loss explodes but stays finite
-    (dict(activation="linear", lr=3.0), "NaN or infinite"),  # a real DivergenceError from fit
-])
-def test_diverging_lr_gives_message_not_exception(kwargs, why):
+def test_real_divergence_gives_message_not_exception():
     with warnings.catch_warnings():
         warnings.simplefilter("error")                    # no overflow warnings leak out either
-        pg = Playground(**kwargs)
+        pg = Playground(activation="linear", lr=3.0)      # a real DivergenceError from fit
         fig = pg.figure()
-    assert pg.status == "diverged"
-    assert pg.message.startswith(f"diverged at epoch {pg.diverged_epoch}: learning rate too large")
-    assert why in pg.message
+    assert pg.status == "diverged" and (pg.diverged_epoch, pg.diverged_step) == (2, 13)
+    assert pg.message.startswith("diverged in epoch 2 (step 3 of 10): learning rate too large")
+    assert "NaN or infinite" in pg.message and "try lr = 0.3" in pg.message
     assert pg.grid_probs is None
     assert all(np.isfinite(p).all() for p in pg.model.params)
-    assert "learning rate too large" in _fig_texts(fig)
-    assert "diverged" in pg.summary()
+    # the model exists (with the weights from before the blow-up), so its accuracy is reported
+    assert 0 <= pg.train_accuracy <= 1 and 0 <= pg.test_accuracy <= 1
+    with np.errstate(all="ignore"):                       # the kept weights are huge
+        assert pg.train_accuracy == pg.model.accuracy(*pg.data()[:2])
+    text = _fig_texts(fig)
+    assert "learning rate too large" in text and "try lr = 0.3" in text
+    assert "weights from before the blow-up" in text and f"train acc {pg.train_accuracy:.1%}" in text
+    assert "diverged" in pg.summary() and "the weights from before the blow-up: train acc" in pg.summary()
     plt.close(fig)
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=10.0), dict(lr=5.0),
+                                    dict(dataset="spirals", activation="relu", lr=10.0)])
+def test_finite_but_wild_loss_is_unstable_not_diverged(kwargs):
+    # tanh/relu at a huge lr: the loss stays finite (it may even fall), so no 'diverged'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pg = Playground(**kwargs)
+        fig = pg.figure()
+    loss = pg.history["loss"].to_numpy()
+    assert np.isfinite(loss).all() and len(loss) == pg.settings["epochs"]
+    assert pg.status == "unstable" and pg.diverged_epoch is None and pg.diverged_step is None
+    assert loss[-5:].mean() > 2 * math.log(2)
+    assert pg.message.startswith("unstable: the loss stayed above twice a coin flip's (2 ln 2 = 1.39)")
+    assert f"try a smaller learning rate (lr = {pg.settings['lr'] / 10:g})" in pg.message
+    assert "diverged" not in pg.message
+    assert math.isfinite(pg.train_accuracy) and math.isfinite(pg.test_accuracy)
+    assert pg.grid_probs is not None and np.isfinite(pg.grid_probs).all()
+    assert "Unstable: the loss stayed above" in _fig_texts(fig)
+    assert "(unstable: the loss" in pg.summary() and "unstable: unstable" not in pg.summary()
+    plt.close(fig)
+
+
+def test_lr5_numbers_match_the_message():
+    pg = Playground(lr=5.0)
+    loss = pg.history["loss"].to_numpy()
+    assert f"{loss[0]:.2f} after epoch 1" in pg.message
+    assert f"{loss[-5:].mean():.2f} on average over the last 5 epochs" in pg.message
 
 
 def test_diverging_by_slider_then_recovering():
@@ -137,15 +168,44 @@ def test_diverging_by_slider_then_recovering():
     assert pg.status == "diverged" and "learning rate too large" in pg.message
     assert pg.history is not None and len(pg.history) < 20    # the partial curve
     pg.lr_slider.value = 0.1
-    assert pg.status == "ok" and pg.message == "" and pg.grid_probs is not None
+    assert pg.status in ("ok", "limited") and pg.grid_probs is not None
+    assert pg.diverged_epoch is None and pg.step_losses is None
 
 
-def test_diverged_in_first_epoch_draws_empty_curve():
+def test_diverged_in_first_epoch_shows_the_loss_of_each_step():
     pg = Playground(activation="linear", lr=10.0, epochs=10)
-    assert pg.status == "diverged" and pg.diverged_epoch == 1
+    assert pg.status == "diverged" and pg.diverged_epoch == 1 and pg.diverged_step == 9
+    assert pg.message.startswith("diverged in epoch 1 (step 9 of 10)")
     assert len(pg.history) == 0 and "loss" in pg.history.columns
+    # the replayed steps: finite and growing, then not finite at the step fit reported
+    steps = pg.step_losses
+    assert len(steps) == pg.diverged_step and not np.isfinite(steps[-1])
+    assert np.isfinite(steps[:-1]).all() and (np.diff(steps[:-1]) > 0).all()
+    X, y, _, _ = pg.data()
+    first = bplab.MLP([2, 8, 8, 2], activation="linear", seed=0)
+    perm = np.random.default_rng(0).permutation(len(X))[:20]
+    assert steps[0] == pytest.approx(first.loss_value(X[perm], y[perm]))
     fig = pg.figure()
-    assert "no epoch completed" in _fig_texts(fig)
+    text = _fig_texts(fig)
+    assert "no epoch completed: the loss of each step of epoch 1" in text
+    ax_loss = fig.axes[0]
+    xdata, ydata = ax_loss.lines[0].get_data()
+    np.testing.assert_array_equal(xdata, np.arange(1, pg.diverged_step))
+    np.testing.assert_array_equal(ydata, steps[:-1])
+    assert any("loss not finite (step 9)" in t.get_text() for t in ax_loss.get_legend().get_texts())
+    plt.close(fig)
+
+
+def test_diverged_note_does_not_cover_the_data():
+    pg = Playground(activation="linear", lr=3.0)
+    fig = pg.figure()
+    ax_b = fig.axes[1]
+    assert len(ax_b.texts) == 0                           # the note sits below the panels
+    note = [t for t in fig.texts if "learning rate too large" in t.get_text()]
+    assert len(note) == 1
+    fig.canvas.draw()
+    box = note[0].get_window_extent()
+    assert box.y1 < ax_b.get_window_extent().y0
     plt.close(fig)
 
 
@@ -158,6 +218,25 @@ def test_tiny_lr_is_called_slow_and_linear_xor_stuck():
     fig = stuck.figure()
     assert "straight line" in _fig_texts(fig)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("dataset", ["spirals", "moons"])
+def test_linear_network_below_90_percent_is_limited(dataset):
+    pg = Playground(dataset=dataset, activation="linear")
+    assert 0.6 < pg.train_accuracy < 0.9
+    assert pg.status == "limited"
+    assert pg.message.startswith("a linear network can only draw a straight line (train accuracy ")
+    fig = pg.figure()
+    assert "Limited: a linear network can only draw a straight line" in _fig_texts(fig)
+    plt.close(fig)
+    assert Playground(dataset=dataset, activation="tanh", widgets=False).status == "ok"
+
+
+def test_statuses_are_listed_and_documented():
+    import bplab.widgets.playground as mod
+    assert STATUSES == ("diverged", "unstable", "slow", "stuck", "limited", "ok")
+    for status in STATUSES:
+        assert f'``"{status}"``' in mod.__doc__
 
 
 def test_controls_are_labelled_and_do_not_update_while_dragging(pg):

@@ -9,10 +9,10 @@ r"""Exercise checks for chapter 02 (backpropagation through a network).
                                    softmax cross-entropy
 =================================  ==============================================================
 
-Each check calls your function on a few inputs (with shapes chosen so that a transposed
-matrix has the wrong shape), compares with the reference, and either prints one line starting
-with a tick or raises :class:`~bplab.exercises.ExerciseError` saying what is off, where, and,
-for the usual slips (a missing transpose, a mean instead of a sum, a forgotten 1/N), why.
+Each check calls your function on a few inputs, compares with the reference, and either
+prints one line starting with a tick or raises :class:`~bplab.exercises.ExerciseError` saying
+what is off, where, and, for the usual slips (a missing transpose, a mean instead of a sum, a
+forgotten 1/N, the right arrays in the wrong order, a softmax over the wrong axis), why.
 """
 from __future__ import annotations
 
@@ -58,12 +58,49 @@ def _dense_cases():
     return cases
 
 
+def _matmul_hint(fn, name):
+    """A learner's function crashed on mismatched shapes: find out which product, if we can.
+
+    Runs it on the square case (where every product has matching shapes) and compares with
+    the usual slips, dX = dZ @ W and dW = X @ dZ.
+    """
+    dZ, X, W = _dense_cases()[1]
+    try:
+        out = fn(dZ.copy(), X.copy(), W.copy())
+        dX, dW = (np.asarray(v, dtype=np.float64) for v in out[:2])
+    except Exception:
+        out = None
+    if out is not None and _same(dX, dZ @ W):
+        return ("dX = dZ @ W cannot work: dZ is (N, fan_out), W is (fan_in, fan_out), so "
+                "their inner sizes don't match; use W.T: dX = dZ @ W.T")
+    if out is not None and _same(dW, X @ dZ):
+        return ("dW = X @ dZ cannot work: X is (N, fan_in), dZ is (N, fan_out); "
+                "use X.T: dW = X.T @ dZ, which sums over the batch")
+    return ("Check the shapes of each product: dZ is (N, fan_out), X is (N, fan_in), W is "
+            "(fan_in, fan_out); dX = dZ @ W.T and dW = X.T @ dZ")
+
+
+def _call_dense(fn, inputs, name, sizes):
+    try:
+        return call_learner(fn, *inputs, name=name)
+    except ExerciseError as err:
+        cause = err.__cause__
+        if isinstance(cause, ValueError) and ("matmul" in str(cause) or "align" in str(cause)):
+            raise ExerciseError(f"{name} raised ValueError {sizes}: a matrix product got shapes "
+                                f"that don't fit. {_matmul_hint(fn, name)}") from None
+        raise
+
+
 def check_dense_backward(fn) -> None:
     """Check ``fn(dZ, X, W) -> (dX, dW, db)``: the backward pass of ``Z = X @ W + b``.
 
     With ``X`` (N, fan_in), ``W`` (fan_in, fan_out) and ``dZ = dL/dZ`` (N, fan_out) the answer is
     ``dX = dZ @ W.T`` (N, fan_in), ``dW = X.T @ dZ`` (fan_in, fan_out), ``db = dZ.sum(axis=0)``
-    (fan_out,). Tried on three shapes, including a square one where a transpose keeps its shape.
+    (fan_out,), returned in that order (as ``bplab.layers.dense_backward`` does).
+    Tried on three shapes: (N, fan_in, fan_out) = (5, 4, 3) and (1, 2, 6), where a transposed
+    product has the wrong shape and is caught by its shape, and the square (3, 3, 3), where a
+    transpose keeps its shape and is caught by its values. The right three arrays in another
+    order are recognised as such.
     """
     name = getattr(fn, "__name__", "your function")
     for dZ, X, W in _dense_cases():
@@ -71,7 +108,7 @@ def check_dense_backward(fn) -> None:
         fan_out = W.shape[1]
         sizes = f"(with X {X.shape}, W {W.shape}, dZ {dZ.shape})"
         inputs = (dZ.copy(), X.copy(), W.copy())
-        out = call_learner(fn, *inputs, name=name)
+        out = _call_dense(fn, inputs, name, sizes)
         for label, orig, passed_in in zip(("dZ", "X", "W"), (dZ, X, W), inputs):
             if not np.array_equal(orig, passed_in):
                 raise ExerciseError(f"{name} changed its input {label} in place; compute new arrays "
@@ -81,6 +118,15 @@ def check_dense_backward(fn) -> None:
             raise ExerciseError(f"{name} should return three arrays (dX, dW, db), in that order; got {got}")
         dX, dW, db = (_arr(v, w) for v, w in zip(out, ("dX", "dW", "db")))
         want_dX, want_dW, want_db = dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+        # --- the right arrays in the wrong order, e.g. (dW, db, dX) as the formulas are listed
+        wants = {"dX": want_dX, "dW": want_dW, "db": want_db}
+        got = (dX, dW, db)
+        order = [next((k for k, v in wants.items() if _same(g, v)), None) for g in got]
+        if None not in order and order != ["dX", "dW", "db"] and len(set(order)) == 3:
+            raise ExerciseError(f"{name} computes all three gradients correctly but returns them "
+                                f"as ({', '.join(order)}): return (dX, dW, db) in that order "
+                                "(like bplab.layers.dense_backward)")
 
         # --- shapes first: each gradient has the shape of the thing it is the gradient of
         if dW.shape != want_dW.shape:
@@ -128,7 +174,7 @@ def check_dense_backward(fn) -> None:
                 raise ExerciseError(f"dX uses W where it needs W.T {sizes}: dX = dZ @ W.T")
             check_close(f"dX {sizes}", dX, want_dX)
     passed(f"{name} returns the right dX, dW and db for all three layer shapes: "
-           "dW = Xᵀ dZ, db = Σ_rows dZ, dX = dZ Wᵀ.")
+           "dX = dZ Wᵀ, dW = Xᵀ dZ, db = Σ_n dZ (sum over the batch, axis 0).")
 
 
 # ------------------------------------------------------- 2. activation derivatives
@@ -221,13 +267,27 @@ def check_softmax_ce_grad(fn) -> None:
 
     ``logits`` is (N, K), ``labels`` (N,) integers in [0, K); the answer is
     ``(softmax(logits) − onehot(labels)) / N``. The last case has logits of ±1000:
-    subtract each row's maximum before exponentiating.
+    subtract each row's maximum before exponentiating. Recognised slips, each with its own
+    hint: a missing or extra 1/N, a flipped sign, the softmax alone, ``p[:, labels] -= 1``
+    (whole columns instead of one entry per row), a softmax over axis 0, and a row max or
+    sum without ``keepdims=True`` (numpy's broadcast error).
     """
     name = getattr(fn, "__name__", "your function")
     for logits, labels in _ce_cases():
         n, k = logits.shape
         where = f"(logits of shape {logits.shape}, labels {labels.tolist()})"
-        got = call_learner(fn, logits.copy(), labels.copy(), name=name)
+        try:
+            got = call_learner(fn, logits.copy(), labels.copy(), name=name)
+        except ExerciseError as err:
+            cause = err.__cause__
+            if isinstance(cause, ValueError) and "broadcast" in str(cause):
+                raise ExerciseError(
+                    f"{name} raised ValueError {where}: {str(cause).strip()}. A row-wise max or sum such as "
+                    f"logits.max(axis=1) has shape ({n},), which numpy cannot line up with the "
+                    f"({n}, {k}) logits; keep the summed axis with keepdims=True, e.g. "
+                    "logits.max(axis=1, keepdims=True) and p.sum(axis=1, keepdims=True), "
+                    f"shape ({n}, 1)") from None
+            raise
         got = _arr(got, f"{name}'s result")
         if got.shape != logits.shape:
             hint = ""
@@ -255,6 +315,19 @@ def check_softmax_ce_grad(fn) -> None:
         if _same(got, p / n) or _same(got, p):
             raise ExerciseError(f"you returned the softmax {where}; subtract the one-hot labels "
                                 "(1 at each row's true class)")
+        # p[:, labels] -= 1 subtracts 1 in whole columns, not one entry per row
+        cols = p.copy()
+        cols[:, labels] -= 1
+        if _same(got, cols / n) or _same(got, cols):
+            raise ExerciseError(f"you subtracted 1 in whole columns {where}: p[:, labels] picks every "
+                                "row of each label's column. Pick one entry per row, the true class: "
+                                "p[np.arange(N), labels] -= 1")
+        # softmax over the wrong axis: then each *column* of (got * N + onehot) sums to 1
+        q = got * n + onehot
+        if (q >= -1e-12).all() and np.allclose(q.sum(axis=0), 1.0, atol=1e-8):
+            raise ExerciseError(f"your softmax normalises each column, not each row {where}: "
+                                "every row is one example, so take the max and the sum over its "
+                                "classes, axis=1 (with keepdims=True), not axis=0")
         rows = got.sum(axis=1)
         if not np.allclose(rows, 0, atol=1e-8):
             raise ExerciseError(f"each row of the gradient should sum to 0 (Σ_k p_k − 1 = 0), but row 0 "

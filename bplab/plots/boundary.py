@@ -27,10 +27,10 @@ CLASS_COLORS = ("#1f6fb4", "#f08a24", "#2ca02c", "#d62728", "#9467bd",
 
 # mathtext-safe labels for the activation plots (matplotlib's mathtext has no \text)
 _ACT_LABELS = {
-    "sigmoid": (r"$\sigma(z)=1/(1+e^{-z})$", r"$\sigma'(z)=\sigma(z)\,(1-\sigma(z))$"),
-    "tanh": (r"$\tanh(z)$", r"$\tanh'(z)=1-\tanh^2(z)$"),
-    "relu": (r"$\mathrm{ReLU}(z)=\max(0,z)$", r"$\mathrm{ReLU}'(z)=[z>0]$"),
-    "leaky_relu": (r"$\max(0.01z,\ z)$", r"$1$ if $z>0$ else $0.01$"),
+    "sigmoid": (r"$f(z)=\sigma(z)=1/(1+e^{-z})$", r"$f'(z)=\sigma(z)\,(1-\sigma(z))$"),
+    "tanh": (r"$f(z)=\tanh(z)$", r"$f'(z)=1-\tanh^2(z)$"),
+    "relu": (r"$f(z)=\max(0,\ z)$", r"$f'(z)=1$ if $z>0$, else $0$"),
+    "leaky_relu": (r"$f(z)=\max(0.01z,\ z)$", r"$f'(z)=1$ if $z>0$, else $0.01$"),
     "linear": (r"$f(z)=z$", r"$f'(z)=1$"),
 }
 
@@ -50,6 +50,12 @@ def _check_xy(X, y, name="X"):
         if y.shape != (X.shape[0],):
             raise ValueError(f"y must have shape ({X.shape[0]},) to match {name}, got shape {y.shape}")
     return X, y
+
+
+def _label_colorbar(cb):
+    """P(class 1) colour scale, with the 0.5 level (the decision boundary) drawn as on the map."""
+    cb.set_label("P(class 1)   (black line: 0.5, the decision boundary)", fontsize=9)
+    cb.ax.axhline(0.5, color="k", lw=1.5)
 
 
 def plot_lim(X, margin: float = 0.25) -> float:
@@ -118,7 +124,7 @@ def plot_decision_boundary(model, X, y, *, ax=None, grid=None, title=None, resol
                     ax.contour(xs, ys, probs, levels=[0.5], colors="k", linewidths=1.5)
                 if colorbar:
                     cb = ax.figure.colorbar(cs, ax=ax, fraction=0.046, pad=0.03)
-                    cb.set_label("P(class 1)")
+                    _label_colorbar(cb)
         else:
             from matplotlib.colors import ListedColormap
             k = probs.shape[2]
@@ -189,12 +195,13 @@ def plot_loss_curve(history, *, ax=None, title=None, logy: bool = True, marks=No
 
 
 def plot_boundary_snapshots(snapshots, X, y, *, history=None, ncols: int = 3, size: float = 3.4,
-                            suptitle=None):
+                            suptitle=None, colorbar: bool = False):
     """The decision boundary at several moments of training, plus (optionally) the loss curve.
 
     ``snapshots`` is a list of dicts with keys ``epoch``, ``grid`` (from :func:`decision_grid`)
     and optionally ``accuracy`` (and ``test_accuracy``), one panel each, in order.
     With ``history`` a last panel shows the loss curve with the snapshot epochs marked.
+    With ``colorbar`` one shared P(class 1) colour scale is drawn at the right.
     Returns the Figure.
     """
     import matplotlib.pyplot as plt
@@ -226,7 +233,21 @@ def plot_boundary_snapshots(snapshots, X, y, *, history=None, ncols: int = 3, si
         ax.set_axis_off()
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
+    if colorbar:
+        import matplotlib as mpl
+
+        right = 1 - 0.9 / (size * ncols)          # leave about 0.9 inch for the colour scale
+        fig.tight_layout(rect=(0, 0, right, 1))
+        levels = np.linspace(0, 1, 11)           # the same 10 bands as the contour maps
+        cmap = _boundary_cmap()
+        sm = mpl.cm.ScalarMappable(norm=mpl.colors.BoundaryNorm(levels, cmap.N), cmap=cmap)
+        boxes = [ax.get_position() for ax in axes.ravel()[:len(snapshots)]]
+        y0, y1 = min(b.y0 for b in boxes), max(b.y1 for b in boxes)
+        cax = fig.add_axes([right + 0.012, y0 + 0.1 * (y1 - y0), 0.014, 0.8 * (y1 - y0)])
+        cb = fig.colorbar(sm, cax=cax, ticks=levels[::2])
+        _label_colorbar(cb)
+    else:
+        fig.tight_layout()
     return fig
 
 
@@ -250,22 +271,24 @@ def plot_activations(names=None, *, z=None, size: float = 2.6):
         act = ACTIVATIONS[name]
         f_label, d_label = _ACT_LABELS.get(name, (name, name + "'"))
         top, bottom = axes[0, j], axes[1, j]
-        top.plot(z, act(z), color="C0", lw=2)
+        # the curves sit above the grey axis lines (zorder 3 > 1): relu' = 0 on the left
+        # lies exactly on the y = 0 line and must not disappear under it
+        top.plot(z, act(z), color="C0", lw=2, zorder=3)
         top.set_title(f"{name}\n{f_label}", fontsize=9)
         d = act.derivative(z)
         if name in ("relu", "leaky_relu"):
             # draw the jump at 0 as a gap, not as a vertical line
             left, right = z < 0, z > 0
-            bottom.plot(z[left], d[left], color="C3", lw=2)
-            bottom.plot(z[right], d[right], color="C3", lw=2)
+            bottom.plot(z[left], d[left], color="C3", lw=2, zorder=3)
+            bottom.plot(z[right], d[right], color="C3", lw=2, zorder=3)
         else:
-            bottom.plot(z, d, color="C3", lw=2)
+            bottom.plot(z, d, color="C3", lw=2, zorder=3)
         bottom.set_title(d_label, fontsize=9)
         bottom.set_xlabel("z")
         for ax in (top, bottom):
-            ax.axhline(0, color="0.7", lw=0.8)
-            ax.axvline(0, color="0.7", lw=0.8)
-            ax.grid(alpha=0.3)
+            ax.axhline(0, color="0.7", lw=0.8, zorder=1)
+            ax.axvline(0, color="0.7", lw=0.8, zorder=1)
+            ax.grid(alpha=0.3, zorder=0)
         lo, hi = min(lo, float(d.min())), max(hi, float(d.max()))
     # one scale for every derivative, including 0: sigmoid's 0.25 is visibly smaller than 1
     pad = 0.08 * (hi - lo)

@@ -17,20 +17,35 @@ What you can read after each training run (tests read them too):
                     (``net.predict(X)``, ``net.save("mine.npz")``).
 ``history``         the DataFrame from :func:`bplab.fit`: ``loss``, ``accuracy``,
                     ``val_loss``, ``val_accuracy`` per epoch (validation = a fresh test set).
-``status``          ``"ok"``, ``"diverged"``, ``"stuck"`` (no better than a coin flip) or
-                    ``"slow"`` (the loss hardly moved);
-``message``         a sentence explaining that status ("" when ``"ok"``);
-``diverged_epoch``  the epoch where training blew up, else None.
+``status``          one word for how the run went (see below); ``message`` explains it
+                    in a sentence ("" when ``"ok"``);
+``diverged_epoch``  the epoch where training blew up (status ``"diverged"``), else None;
+``diverged_step``   the mini-batch step where it blew up (counted from the first step of
+                    training, as in :class:`bplab.DivergenceError`), else None;
+``step_losses``     when training blew up in epoch 1 (so no epoch completed and there is no
+                    loss curve): the loss of each step of that epoch up to the blow-up, else None.
 ``grid_x``, ``grid_y``, ``grid_probs``  the figure's background: P(class 1) on a grid
                     (``grid_probs`` is None when the model diverged).
-``train_accuracy``, ``test_accuracy``, ``settings``, ``train_seconds``.
+``train_accuracy``, ``test_accuracy``  of ``model``; after a divergence that is the network
+                    with the last finite weights (those from before the blow-up).
+``settings``, ``train_seconds``.
 ``n_trains``, ``n_draws``  how many times it has trained / drawn (the figure is drawn when
                     the widget is displayed and after every change once it has been).
 
-"Diverged" means either that :func:`bplab.fit` raised :class:`bplab.DivergenceError` (a
-NaN or infinite loss) or that the loss ended above twice the loss of a coin flip
-(:math:`2\ln 2`): with bounded activations such as tanh a too-large step makes the weights
-and the loss explode without ever reaching infinity.
+The statuses, checked in this order (``chance`` = ln 2 ≈ 0.693 is the cross-entropy of a
+network that answers 50 : 50 for every point, i.e. a coin flip):
+
+``"diverged"``  the loss or a weight became NaN or infinite: :func:`bplab.fit` raised
+                :class:`bplab.DivergenceError` and stopped. Only this is called diverged.
+``"unstable"``  training finished with finite numbers, but the loss averaged over the last
+                5 epochs stayed above twice a coin flip's (2 ln 2 ≈ 1.39): the steps are so
+                large that the network keeps jumping around instead of settling (with
+                bounded activations such as tanh this never turns into NaN).
+``"slow"``      lr <= 0.01 and the loss fell by less than 10 % and is still above ln 2 / 2.
+``"stuck"``     train accuracy <= 60 %: no better than a coin flip.
+``"limited"``   a linear network (activation 'linear') below 90 % train accuracy: however
+                many layers it has, it can only draw a straight line.
+``"ok"``        none of the above.
 """
 from __future__ import annotations
 
@@ -46,7 +61,8 @@ from ..network import MLP
 from ..optim import SGD
 from ..training import DivergenceError, fit
 
-__all__ = ["Playground", "DEFAULTS", "LR_RANGE", "WIDTH_RANGE", "DEPTH_RANGE", "EPOCH_RANGE"]
+__all__ = ["Playground", "DEFAULTS", "STATUSES", "LR_RANGE", "WIDTH_RANGE", "DEPTH_RANGE",
+           "EPOCH_RANGE"]
 
 #: the default settings (also what :meth:`Playground.show_default` draws)
 DEFAULTS = dict(dataset="moons", activation="tanh", lr=0.3, width=8, depth=2, epochs=100, seed=0)
@@ -57,6 +73,9 @@ EPOCH_RANGE = (10, 500)
 SEED_RANGE = (0, 999)
 
 _STYLE = {"description_width": "initial"}
+
+#: every value ``Playground.status`` can take, in the order they are checked (see the module doc)
+STATUSES = ("diverged", "unstable", "slow", "stuck", "limited", "ok")
 
 
 _CHECKS = {
@@ -119,6 +138,8 @@ class Playground:
         self.status = None
         self.message = ""
         self.diverged_epoch = None
+        self.diverged_step = None
+        self.step_losses = None
         self.grid_x = self.grid_y = self.grid_probs = None
         self.train_accuracy = self.test_accuracy = float("nan")
         self.train_seconds = float("nan")
@@ -246,18 +267,16 @@ class Playground:
 
         s = self.settings
         X, y, Xt, yt = self.data()
-        sizes = [2] + [s["width"]] * s["depth"] + [2]
-        model = MLP(sizes, activation=s["activation"], seed=s["seed"])
+        model = MLP(self._sizes(), activation=s["activation"], seed=s["seed"])
         t0 = time.perf_counter()
-        diverged_at = None
+        err = None
         with np.errstate(all="ignore"):
             try:
                 hist = fit(model, X, y, optimizer=SGD(s["lr"]), epochs=s["epochs"],
                            batch_size=self.batch_size, seed=s["seed"], validation=(Xt, yt),
                            progress=False)
-            except DivergenceError as err:
-                hist = err.history
-                diverged_at = err.epoch
+            except DivergenceError as e:
+                err, hist = e, e.history
         self.train_seconds = time.perf_counter() - t0
         if "loss" not in hist.columns:     # diverged in the very first epoch
             import pandas as pd
@@ -267,41 +286,80 @@ class Playground:
         self.model = model
         self.history = hist
         self.n_trains += 1
-        if diverged_at is None:
+        # the model always has finite weights (after a divergence: those from before it)
+        with np.errstate(all="ignore"):
             self.train_accuracy = model.accuracy(X, y)
             self.test_accuracy = model.accuracy(Xt, yt)
-        self._diagnose(diverged_at, s)
+        self.diverged_step = None if err is None else err.step
+        self.step_losses = None
+        if err is not None and err.epoch == 1:
+            self.step_losses = self._replay_first_epoch(err.step)
+        self._diagnose(None if err is None else err.epoch, s)
         if self.status == "diverged":
             self.grid_probs = None
             lim = plot_lim(np.concatenate([X, Xt]))
             self.grid_x = self.grid_y = np.linspace(-lim, lim, self.resolution)
-            self.train_accuracy = self.test_accuracy = float("nan")
         else:
             self.grid_x, self.grid_y, self.grid_probs = decision_grid(
                 model, np.concatenate([X, Xt]), resolution=self.resolution)
         return self
 
+    def _sizes(self):
+        s = self._settings
+        return [2] + [s["width"]] * s["depth"] + [2]
+
+    def _replay_first_epoch(self, last_step):
+        """The loss of every step of epoch 1, up to the one that blew up (for the figure).
+
+        Repeats what :func:`bplab.fit` did (same initial weights, same shuffle, same SGD
+        steps), one step at a time, so that a run that never completed an epoch still has a
+        curve to show.
+        """
+        s = self.settings
+        X, y, _, _ = self.data()
+        model = MLP(self._sizes(), activation=s["activation"], seed=s["seed"])
+        opt = SGD(s["lr"])
+        perm = np.random.default_rng(s["seed"]).permutation(len(X))
+        losses = []
+        with np.errstate(all="ignore"):
+            for start in range(0, len(X), self.batch_size):
+                idx = perm[start:start + self.batch_size]
+                loss, grads = model.loss_and_grads(X[idx], y[idx])
+                losses.append(float(loss))
+                if not math.isfinite(loss) or len(losses) >= last_step:
+                    break
+                opt.step(model.params, grads)
+                if not all(np.isfinite(p).all() for p in model.params):
+                    losses.append(float("nan"))
+                    break
+        return np.array(losses)
+
     def _diagnose(self, diverged_at, s):
-        """Set status / message / diverged_epoch from the history."""
+        """Set status / message / diverged_epoch from the history (statuses: see the module doc)."""
         hist, lr = self.history, s["lr"]
         chance = math.log(2.0)           # the loss of a network that always says 50 : 50
+        acc = self.train_accuracy
         self.diverged_epoch = None
         self.status, self.message = "ok", ""
         if diverged_at is not None:
             self.status, self.diverged_epoch = "diverged", diverged_at
-            self.message = (f"diverged at epoch {diverged_at}: learning rate too large\n"
-                            f"(the loss became NaN or infinite at lr = {lr:g}; try {lr / 10:g})")
+            step = ""
+            if self.diverged_step is not None:
+                per_epoch = -(-self.n // self.batch_size)
+                step = f" (step {self.diverged_step - (diverged_at - 1) * per_epoch} of {per_epoch})"
+            self.message = (f"diverged in epoch {diverged_at}{step}: learning rate too large\n"
+                            f"(the loss became NaN or infinite at lr = {lr:g}; try lr = {lr / 10:g})")
             return
         loss = hist["loss"].to_numpy()
         final = float(loss[-min(5, len(loss)):].mean())
         if final > 2 * chance:
-            first = int(hist.index[np.argmax(loss > 2 * chance)])
-            self.status, self.diverged_epoch = "diverged", first
-            self.message = (f"diverged at epoch {first}: learning rate too large\n"
-                            f"(the loss rose to {loss.max():.3g}, {loss.max() / chance:.0f}x a coin "
-                            f"flip's {chance:.2f}; try lr = {lr / 10:g})")
+            self.status = "unstable"
+            self.message = (f"unstable: the loss stayed above twice a coin flip's "
+                            f"(2 ln 2 = {2 * chance:.2f}): "
+                            f"{loss[0]:.2f} after epoch 1, {final:.2f} on average over the last "
+                            f"{min(5, len(loss))} epochs. The steps are too large to settle; "
+                            f"try a smaller learning rate (lr = {lr / 10:g})")
             return
-        acc = self.train_accuracy
         fell = 1.0 - float(loss[-1]) / float(loss[0])
         if fell < 0.1 and final > 0.5 * chance and lr <= 0.01:
             self.status = "slow"
@@ -317,24 +375,37 @@ class Playground:
             else:
                 why = "try more epochs, more units or another learning rate"
             self.message = f"no better than a coin flip (train accuracy {acc:.0%}): {why}"
+        elif s["activation"] == "linear" and acc < 0.9:
+            self.status = "limited"
+            self.message = (f"a linear network can only draw a straight line (train accuracy "
+                            f"{acc:.0%}): however many layers it has, it computes one linear "
+                            "function; pick a nonlinear activation to bend the boundary")
 
     # ------------------------------------------------------------------ drawing
+    def _status_text(self):
+        """The message with its status word in front, once."""
+        msg = self.message.replace("\n", " ")
+        return msg if msg.startswith(self.status) else f"{self.status}: {msg}"
+
     def summary(self) -> str:
         """One line of numbers describing the last training run (what the figure shows)."""
         s = self.settings
         head = (f"{s['dataset']}, {s['depth']}x{s['width']} {s['activation']}, lr={s['lr']:.3g}, "
                 f"{s['epochs']} epochs, seed {s['seed']}: ")
+        acc = f"train acc {self.train_accuracy:.1%}, test acc {self.test_accuracy:.1%}"
         if self.status == "diverged":
-            return head + self.message.replace("\n", " ")
+            return (head + self.message.replace("\n", " ")
+                    + f"; the weights from before the blow-up: {acc}")
         h = self.history
-        text = (f"train loss {h['loss'].iloc[-1]:.4f}, test loss {h['val_loss'].iloc[-1]:.4f}, "
-                f"train acc {self.train_accuracy:.1%}, test acc {self.test_accuracy:.1%}")
+        text = f"train loss {h['loss'].iloc[-1]:.4f}, test loss {h['val_loss'].iloc[-1]:.4f}, {acc}"
         if self.message:
-            text += f" ({self.status}: {self.message})"
+            text += f" ({self._status_text()})"
         return head + text
 
     def figure(self):
         """Draw the loss curve and the decision boundary side by side; returns the Figure."""
+        import textwrap
+
         import matplotlib.pyplot as plt
 
         from ..plots.boundary import plot_decision_boundary, plot_loss_curve
@@ -345,42 +416,64 @@ class Playground:
                                             gridspec_kw={"width_ratios": [1.15, 1]})
         diverged = self.status == "diverged"
         h = self.history
+        red = "#b03a2e"
         if len(h):
             epochs = f"{len(h)} epoch" + ("s" if len(h) != 1 else "")
             loss_title = (f"loss after {epochs}: train {h['loss'].iloc[-1]:.3g}, "
                           f"test {h['val_loss'].iloc[-1]:.3g}")
+            ax_loss.axhline(math.log(2.0), color="0.35", ls=":", lw=1.2, label="coin flip (ln 2)")
+            plot_loss_curve(h, ax=ax_loss, title=loss_title,
+                            diverged_epoch=self.diverged_epoch if diverged else None)
         else:
-            loss_title = "no epoch completed"
-        ax_loss.axhline(math.log(2.0), color="0.35", ls=":", lw=1.2, label="coin flip (ln 2)")
-        plot_loss_curve(h, ax=ax_loss, title=loss_title,
-                        diverged_epoch=self.diverged_epoch if diverged else None)
+            self._draw_step_losses(ax_loss, red)
         grid = None if diverged else (self.grid_x, self.grid_y, self.grid_probs)
         net = f"{s['depth']} x {s['width']} {s['activation']}, lr = {s['lr']:.3g}"
+        acc = f"train acc {self.train_accuracy:.1%}, test acc {self.test_accuracy:.1%}"
         if diverged:
-            title = f"{s['dataset']}: {net}\ndiverged"
+            title = f"{s['dataset']}: {net}\nweights from before the blow-up:\n{acc}"
         else:
-            title = (f"{s['dataset']}: {net}\ntrain acc {self.train_accuracy:.1%}, "
-                     f"test acc {self.test_accuracy:.1%}")
+            title = f"{s['dataset']}: {net}\n{acc}"
         plot_decision_boundary(None, X, y, ax=ax_b, grid=grid, title=title,
                                lim=float(self.grid_x[-1]), colorbar=not diverged)
         if diverged:
             ax_b.set_facecolor("#f4f4f4")
-            headline, detail = self.message.split("\n", 1)
-            headline = headline[0].upper() + headline[1:]
-            ax_b.text(0.5, 0.6, headline.replace(": ", ":\n"), transform=ax_b.transAxes,
-                      ha="center", va="center", fontsize=16, color="#b03a2e", weight="bold",
-                      zorder=5, bbox=dict(boxstyle="round,pad=0.5", fc="white", ec="#b03a2e", lw=2,
-                                          alpha=0.95))
-            ax_b.text(0.5, 0.3, detail.strip("()").replace("; ", ";\n"), transform=ax_b.transAxes,
-                      ha="center", va="center", fontsize=10, color="#b03a2e", zorder=5,
-                      bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="none", alpha=0.9))
-        elif self.message:
-            import textwrap
-            fig.text(0.5, 0.015, textwrap.fill(self.message[0].upper() + self.message[1:], 110),
-                     ha="center", va="bottom", fontsize=10.5, color="#7d5a00",
-                     bbox=dict(boxstyle="round,pad=0.4", fc="#fff6d5", ec="#d4a000"))
-        fig.tight_layout(rect=(0, 0.08, 1, 1) if self.message and not diverged else None)
+            ax_b.set_title(title, fontsize=10, color=red)
+        if self.message:
+            # below the panels, so it never hides the data
+            headline, _, detail = self._status_text().partition(": ")
+            if diverged:
+                headline, _, detail = self.message.replace("\n", " ").partition(": ")
+                detail = detail.replace(" (the", ".\nThe").rstrip(")") + "."
+            text = "\n".join(textwrap.fill(part, 110) for part in
+                             (headline[0].upper() + headline[1:] + ": " + detail).split("\n"))
+            color, fc, ec = (red, "#fdecea", red) if diverged else ("#7d5a00", "#fff6d5", "#d4a000")
+            fig.text(0.5, 0.015, text, ha="center", va="bottom", fontsize=10.5, color=color,
+                     bbox=dict(boxstyle="round,pad=0.4", fc=fc, ec=ec))
+            lines = text.count("\n") + 1
+            fig.tight_layout(rect=(0, 0.04 + 0.045 * lines, 1, 1))
+        else:
+            fig.tight_layout()
         return fig
+
+    def _draw_step_losses(self, ax, red):
+        """Loss panel for a run that blew up before finishing one epoch: its per-step losses."""
+        steps = self.step_losses if self.step_losses is not None else np.array([])
+        finite = np.isfinite(steps)
+        k = np.arange(1, len(steps) + 1)
+        if finite.any():
+            ax.plot(k[finite], steps[finite], "o-", color="C0", lw=2, label="train loss of each step")
+        ax.axhline(math.log(2.0), color="0.35", ls=":", lw=1.2, label="coin flip (ln 2)")
+        if self.diverged_step is not None:
+            ax.axvline(self.diverged_step, color=red, lw=2,
+                       label=f"loss not finite (step {self.diverged_step})")
+        if finite.any() and steps[finite].max() > 20 * max(steps[finite].min(), 1e-12):
+            ax.set_yscale("log")
+        ax.set_xlim(0.5, max(len(steps), self.diverged_step or 1) + 0.5)
+        ax.set_xlabel("step (one mini-batch of %d points) in epoch 1" % self.batch_size)
+        ax.set_ylabel("loss (cross-entropy)" + (", log scale" if ax.get_yscale() == "log" else ""))
+        ax.set_title("no epoch completed: the loss of each step of epoch 1", fontsize=10)
+        ax.legend(fontsize=8, loc="upper left")
+        ax.grid(alpha=0.3, which="both")
 
     def show(self):
         """Draw the current figure as ordinary notebook output and print its numbers."""
