@@ -10,6 +10,7 @@ A small, readable numpy library behind the bplab notebooks:
 ``bplab.fit``          the training loop (``training.py``)
 ``bplab.gradcheck``    finite-difference gradient checks
 ``bplab.data``         shipped data sets and toy problems
+``bplab.pca``          PCA by SVD and principal angles (chapter 06's yardstick)
 ``bplab.widgets``      interactive notebook pieces (ipywidgets)
 ``bplab.plots``        matplotlib figures
 ``bplab.exercises``    checks that give instant feedback on exercises
@@ -38,7 +39,7 @@ __all__ = ["Value", "MLP", "Autoencoder", "load", "SGD", "RMSProp", "Adam", "fit
            "ACTIVATIONS", "activations", "losses", "init", "layers",
            "data", "widgets", "plots", "exercises"]
 
-_LAZY = {"data", "widgets", "plots", "exercises", "gradcheck", "graph"}
+_LAZY = {"data", "widgets", "plots", "exercises", "gradcheck", "graph", "pca"}
 
 
 def __getattr__(name):

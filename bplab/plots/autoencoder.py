@@ -1,0 +1,202 @@
+"""Figures for chapter 06 (autoencoders): reconstructions, error against code size, 2-D codes.
+
+Every function returns the Figure it drew (tests read its data; notebooks ``plt.show()`` it)::
+
+    reconstruction_rows({"original": X, "PCA": R_pca, "AE": R_ae}, errors={...})
+    error_vs_code_size(table)            # DataFrame: index = code size, one column per method
+    code_scatter(codes, labels)          # a 2-D code coloured by the (unseen) labels
+    training_curves({"linear AE": hist, ...})
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["reconstruction_rows", "mosaic", "error_vs_code_size", "code_scatter", "training_curves",
+           "digit_image", "CLASS_COLORS"]
+
+#: one colour per digit class (matplotlib's tab10)
+CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def _square(images):
+    imgs = np.asarray(images, dtype=float)
+    if imgs.ndim == 1:
+        imgs = imgs[None, :]
+    if imgs.ndim == 2:
+        side = int(round(np.sqrt(imgs.shape[1])))
+        if side * side != imgs.shape[1]:
+            raise ValueError(f"images must have a square number of pixels, got {imgs.shape[1]}")
+        imgs = imgs.reshape(len(imgs), side, side)
+    if imgs.ndim != 3:
+        raise ValueError(f"images must be (n, pixels) or (n, h, w), got shape {np.shape(images)}")
+    return imgs
+
+
+def digit_image(ax, image, *, title=None, vmin=0.0, vmax=1.0):
+    """Draw one grey-scale digit (ink dark on white) on ``ax``; returns the AxesImage."""
+    img = np.asarray(image, dtype=float)
+    if img.ndim != 2:                    # a flat row of pixels
+        img = _square(img.reshape(-1))[0]
+    im = ax.imshow(img, cmap="gray_r", vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize=9)
+    return im
+
+
+def mosaic(images, *, gap=1):
+    """Images (n, pixels) side by side in one array (h, n*(w+gap)-gap), NaN in the gaps."""
+    imgs = _square(images)
+    n, h, w = imgs.shape
+    out = np.full((h, n * (w + gap) - gap), np.nan)
+    for i in range(n):
+        out[:, i * (w + gap):i * (w + gap) + w] = imgs[i]
+    return out
+
+
+def reconstruction_rows(rows, *, errors=None, titles=None, size=0.95, suptitle=None, label_width=1.9,
+                        vmin=0.0, vmax=1.0):
+    """One row of digits per entry of ``rows`` (name -> images (n, pixels)), names on the left.
+
+    ``errors`` (name -> number) adds "MSE 0.0123" under a row's name. ``titles`` (n strings)
+    go above the first row's images. Each row is ONE image (a :func:`mosaic`, white gaps between
+    framed digits), so even many digits draw fast: ``fig.axes[r].images[0].get_array()``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("rows is empty: pass e.g. {'original': X[:8], 'reconstruction': R[:8]}")
+    names = list(rows)
+    imgs = [_square(rows[n]) for n in names]
+    n = len(imgs[0])
+    if any(len(i) != n for i in imgs):
+        raise ValueError(f"every row needs the same number of images, got {[len(i) for i in imgs]}")
+    h, w = imgs[0].shape[1:]
+    top = (0.3 if titles is not None else 0.0) + (0.4 if suptitle else 0.0)
+    row_h = size * h / w
+    fig_w = label_width + size * n * (w + 1) / w
+    fig_h = top + len(names) * row_h * 1.1 + 0.1
+    fig, axes = plt.subplots(len(names), 1, figsize=(fig_w, fig_h), squeeze=False)
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
+    for r, (name, row) in enumerate(zip(names, imgs)):
+        ax = axes[r, 0]
+        ax.imshow(mosaic(row), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest", aspect="equal")
+        frames = [Rectangle((i * (w + 1) - 0.5, -0.5), w, h) for i in range(n)]
+        ax.add_collection(PatchCollection(frames, facecolor="none", edgecolor="0.55", linewidth=0.8,
+                                           clip_on=False))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ax.spines.values():
+            side.set_visible(False)
+        label = name
+        if errors is not None and name in errors and errors[name] is not None:
+            label += f"\nMSE {errors[name]:.4f}"
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10, labelpad=8)
+        if titles is not None and r == 0:
+            for i, t in enumerate(titles):
+                ax.text(i * (w + 1) + (w - 1) / 2, -1.0, str(t), ha="center", va="bottom", fontsize=8)
+    fig.subplots_adjust(left=label_width / fig_w, right=1 - 0.05 / fig_w, bottom=0.1 / fig_h,
+                        top=1 - top / fig_h, hspace=0.1)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11, y=1 - 0.12 / fig_h, va="top")
+    return fig
+
+
+def error_vs_code_size(table, *, ax=None, title="Held-out reconstruction error against code size",
+                       logy=True):
+    """Line plot of ``table`` (index: code size k, columns: methods) with markers; returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    else:
+        fig = ax.figure
+    styles = {"PCA": dict(color="black", marker="o", ls="--"),
+              "linear AE": dict(color="#1f77b4", marker="s", ls="-", mfc="none", ms=9),
+              "nonlinear AE": dict(color="#d62728", marker="^", ls="-")}
+    ks = np.asarray(table.index, dtype=float)
+    for col in table.columns:
+        ax.plot(ks, table[col].to_numpy(dtype=float), label=col, lw=1.8,
+                **styles.get(col, dict(marker="o")))
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(ks)
+    ax.set_xticklabels([str(int(k)) for k in ks])
+    ax.minorticks_off()
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("code size k (numbers kept per 64-pixel digit)")
+    ax.set_ylabel("held-out MSE per pixel" + (" (log scale)" if logy else ""))
+    ax.set_title(title, fontsize=11)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def code_scatter(codes, labels=None, *, ax=None, title=None, marker=None, centroids=True,
+                 xlabel="code unit 1", ylabel="code unit 2", s=9, alpha=0.6):
+    """Scatter a 2-D code, coloured by ``labels`` (0-9), with each class's digit at its centroid.
+
+    ``marker`` = (z1, z2) draws a black cross there (the code explorer's current point).
+    """
+    import matplotlib.pyplot as plt
+
+    C = np.asarray(codes, dtype=float)
+    if C.ndim != 2 or C.shape[1] != 2:
+        raise ValueError(f"codes must have shape (n, 2) for a 2-D scatter, got {C.shape}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.6, 5.0))
+    else:
+        fig = ax.figure
+    if labels is None:
+        ax.scatter(C[:, 0], C[:, 1], s=s, alpha=alpha, color="0.4", linewidths=0)
+    else:
+        labels = np.asarray(labels)
+        for c in np.unique(labels):
+            m = labels == c
+            ax.scatter(C[m, 0], C[m, 1], s=s, alpha=alpha, color=CLASS_COLORS[int(c) % 10],
+                       linewidths=0, label=str(c))
+        if centroids:
+            for c in np.unique(labels):
+                cx, cy = C[labels == c].mean(axis=0)
+                ax.text(cx, cy, str(c), fontsize=15, weight="bold", ha="center", va="center",
+                        color=CLASS_COLORS[int(c) % 10],
+                        bbox=dict(boxstyle="circle,pad=0.15", fc="white", ec=CLASS_COLORS[int(c) % 10],
+                                  alpha=0.85))
+    if marker is not None:
+        ax.plot([marker[0]], [marker[1]], marker="X", ms=15, color="black", mec="white", mew=1.5,
+                zorder=10, ls="none")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
+
+
+def training_curves(histories, *, ax=None, title="Reconstruction error during training", logy=True):
+    """Train (solid) and validation (dashed) loss per epoch for each name -> fit() history."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    else:
+        fig = ax.figure
+    for i, (name, h) in enumerate(histories.items()):
+        color = CLASS_COLORS[i % 10]
+        ax.plot(h.index, h["loss"], color=color, lw=1.8, label=f"{name}: train")
+        if "val_loss" in h:
+            ax.plot(h.index, h["val_loss"], color=color, lw=1.5, ls="--", label=f"{name}: held-out")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE per pixel" + (" (log scale)" if logy else ""))
+    ax.set_title(title, fontsize=11)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    return fig
