@@ -56,7 +56,12 @@ def test_confusion_matrix_correct(capsys):
 @pytest.mark.parametrize("wrong, msg", [
     (lambda t, p, k: _cm(t, p, k).T, "transposed"),
     (lambda t, p, k: _cm(t, p, k)[:-1], r"shape \(2, 3\), expected \(3, 3\)"),
-    (lambda t, p, k: _cm(t, p, int(max(t.max(), p.max()) + 1)), "shape"),
+    (lambda t, p, k: _cm(t, p, int(max(t.max(), p.max()) + 1)),
+     r"shape \(2, 2\): class 2 never occurs but n_classes=3.*3×3.*not with the\s+largest label"),
+    (lambda t, p, k: _cm(t, p, len(np.unique(np.concatenate([t, p])))), "class 2 never occurs but n_classes=3"),
+    (lambda t, p, k: _cm(t, p, k) / np.maximum(_cm(t, p, k).sum(axis=1, keepdims=True), 1),
+     "raw counts, not row shares"),
+    (lambda t, p, k: _cm(t, p, k) / len(t), "divided by the number of examples"),
     (lambda t, p, k: 2 * _cm(t, p, k), "add up to 12"),
     (lambda t, p, k: _cm(t, p, k) + np.array([[-1, 1] + [0] * (k - 2)] + [[0] * k] * (k - 1)),
      r"cell \[true 0, predicted 0\] is 0, expected 1"),
@@ -64,6 +69,24 @@ def test_confusion_matrix_correct(capsys):
 def test_confusion_matrix_slips(wrong, msg):
     with pytest.raises(ExerciseError, match=msg):
         ch05.check_confusion_matrix(wrong)
+
+
+def test_confusion_matrix_buffered_fancy_index():
+    def buffered(t, p, k):
+        C = np.zeros((k, k), dtype=int)
+        C[t, p] += 1               # a repeated (t, p) pair is counted once
+        return C
+
+    with pytest.raises(ExerciseError, match=r"cell \[true 1, predicted 1\] is 1, expected 2.*buffered"
+                                            r".*np\.add\.at\(C, \(y_true, y_pred\), 1\).*loop"):
+        ch05.check_confusion_matrix(buffered)
+
+    def with_add_at(t, p, k):
+        C = np.zeros((k, k), dtype=int)
+        np.add.at(C, (t, p), 1)
+        return C
+
+    ch05.check_confusion_matrix(with_add_at)
 
 
 # ------------------------------------------------------------------ softmax
@@ -96,6 +119,41 @@ def test_softmax_naive_overflows():
 def test_softmax_slips(wrong, msg):
     with pytest.raises(ExerciseError, match=msg):
         ch05.check_softmax(wrong)
+
+
+def _no_keepdims_in_sum(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1)
+
+
+def _no_keepdims_in_max(z):
+    e = np.exp(z - z.max(axis=1))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("wrong", [_no_keepdims_in_sum, _no_keepdims_in_max])
+def test_softmax_without_keepdims_gets_the_keepdims_hint(wrong):
+    with pytest.raises(ExerciseError, match=r"broadcast.*shape \(2, 3\).*keepdims=True \(shape \(n, 1\)\)"):
+        ch05.check_softmax(wrong)
+
+
+@pytest.mark.parametrize("wrong", [_no_keepdims_in_sum, _no_keepdims_in_max])
+def test_softmax_without_keepdims_on_square_logits(wrong):
+    # square logits broadcast without an error: only the values give the slip away
+    def only_square_wrong(z):
+        return wrong(z) if z.shape[0] == z.shape[1] else _softmax(z)
+
+    with pytest.raises(ExerciseError, match=r"square logits.*rows are mixed up with your columns.*keepdims=True"):
+        ch05.check_softmax(only_square_wrong)
+
+
+def test_softmax_returning_log_softmax():
+    def log_softmax(z):
+        s = z - z.max(axis=1, keepdims=True)
+        return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+
+    with pytest.raises(ExerciseError, match=r"<= 0 and exp\(\) of each row sums to 1.*log-probabilities"):
+        ch05.check_softmax(log_softmax)
 
 
 # ------------------------------------------------------------------ labels needed

@@ -146,3 +146,45 @@ def test_worst_mistakes_bad_input():
         metrics.worst_mistakes([0, 1], P, k=0)
     with pytest.raises(TypeError, match="proba must"):
         metrics.worst_mistakes([0, 1], None)
+
+
+# ------------------------------------------------------------------ confidence
+
+def test_confidence_summary_hand_computed():
+    y = [0, 1, 2, 1, 0]
+    P = np.array([[0.9, 0.05, 0.05],     # right, confidence 0.9
+                  [0.6, 0.3, 0.1],       # wrong, confidence 0.6
+                  [0.1, 0.85, 0.05],     # wrong, confidence 0.85
+                  [0.2, 0.7, 0.1],       # right, confidence 0.7
+                  [0.02, 0.96, 0.02]])   # wrong, confidence 0.96
+    s = metrics.confidence_summary(y, P)
+    assert s["n"] == 5 and s["mistakes"] == 3
+    assert s["accuracy"] == pytest.approx(2 / 5)
+    assert s["mean_confidence"] == pytest.approx((0.9 + 0.6 + 0.85 + 0.7 + 0.96) / 5)
+    assert s["median_confidence_wrong"] == pytest.approx(0.85)     # over ALL mistakes
+    assert s["wrong_above"] == pytest.approx(1 / 3)                # only 0.96 is above 0.9
+    assert metrics.confidence_summary(y, P, threshold=0.5)["wrong_above"] == pytest.approx(1.0)
+    table = pd.DataFrame([s, s], index=["a", "b"])                   # rows of a table
+    assert list(table.columns) == ["n", "accuracy", "mean_confidence", "mistakes",
+                                   "median_confidence_wrong", "wrong_above"]
+
+
+def test_confidence_summary_over_and_under_confidence():
+    # always 0.99 sure, right half the time: over-confident
+    P = np.tile([0.99, 0.01], (4, 1))
+    s = metrics.confidence_summary([0, 0, 1, 1], P)
+    assert s["mean_confidence"] == pytest.approx(0.99) and s["accuracy"] == 0.5
+    # right every time at 0.6: under-confident, and no mistakes to summarise
+    s = metrics.confidence_summary([0, 0], np.tile([0.6, 0.4], (2, 1)))
+    assert s["accuracy"] == 1.0 and s["mean_confidence"] == pytest.approx(0.6)
+    assert s["mistakes"] == 0 and np.isnan(s["median_confidence_wrong"]) and np.isnan(s["wrong_above"])
+
+
+def test_confidence_summary_bad_input():
+    P = np.array([[0.9, 0.1], [0.2, 0.8]])
+    with pytest.raises(ValueError, match="not the logits"):
+        metrics.confidence_summary([0, 1], np.array([[3.0, -1.0], [0.5, 2.0]]))
+    with pytest.raises(ValueError, match="proba has 2 rows but y_true has 1"):
+        metrics.confidence_summary([0], P)
+    with pytest.raises(ValueError, match=r"threshold must be a number in \[0, 1\)"):
+        metrics.confidence_summary([0, 1], P, threshold=1.5)

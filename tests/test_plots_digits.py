@@ -95,6 +95,7 @@ def test_confusion_heatmap_writes_the_counts():
     assert np.allclose(share[2], [1 / 3, 0, 2 / 3])      # coloured by share of the true class
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     assert "6 examples" in ax.get_title()
+    assert fig.axes[1].get_ylabel() == "share of the true class (√ scale)"   # the colour bar
 
 
 def test_confusion_heatmap_bad_input():
@@ -109,23 +110,48 @@ def test_mistakes_gallery_shows_each_mistake_with_its_probabilities():
     y = np.array([0, 1, 2, 1])
     P = np.array([[0.9, 0.05, 0.05], [0.6, 0.3, 0.1], [0.1, 0.8, 0.1], [0.2, 0.7, 0.1]])
     fig = dp.mistakes_gallery(X, y, P, k=8)
-    ax_img, ax_bar = fig.axes                             # one row: images above, bars below
+    ax_img, bar_a, bar_b = fig.axes                       # one row: the images, then one bar chart each
     assert len(ax_img.images) == 2
     # worst first: row 2 (true 2, said 1), then row 1 (true 1, said 0)
     assert [t.get_text() for t in ax_img.texts] == ["true 2, said 1\np(1)=0.80, p(2)=0.10",
                                                     "true 1, said 0\np(0)=0.60, p(1)=0.30"]
     assert np.allclose(ax_img.images[0].get_array(), X[2].reshape(8, 8))
     assert np.allclose(ax_img.images[1].get_array(), X[1].reshape(8, 8))
-    heights = [p.get_height() for p in ax_bar.patches]
-    assert np.allclose(heights, np.concatenate([P[2], P[1]]))
-    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax_bar.patches]
-    assert colours[2] == matplotlib.colors.to_hex(dp.TRUE_COLOUR)     # first mistake: true 2
-    assert colours[1] == matplotlib.colors.to_hex(dp.WRONG_COLOUR)    # ... said 1
-    assert colours[3 + 1] == matplotlib.colors.to_hex(dp.TRUE_COLOUR)  # second: true 1
-    assert colours[3 + 0] == matplotlib.colors.to_hex(dp.WRONG_COLOUR)  # ... said 0
-    # each bar group sits under its image
-    left, right = ax_img.images[1].get_extent()[:2]
-    assert left < ax_bar.patches[3].get_x() and ax_bar.patches[5].get_x() < right
+    assert np.allclose([p.get_height() for p in bar_a.patches], P[2])
+    assert np.allclose([p.get_height() for p in bar_b.patches], P[1])
+    hexes = lambda ax: [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    green, red, grey = (matplotlib.colors.to_hex(c) for c in (dp.TRUE_COLOUR, dp.WRONG_COLOUR, "0.72"))
+    assert hexes(bar_a) == [grey, red, green]               # true 2, said 1
+    assert hexes(bar_b) == [red, green, grey]               # true 1, said 0
+    assert "grey = the other digits" in fig._suptitle.get_text()
+    for ax in (bar_a, bar_b):                               # every bar chart has its own readable axes
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["0", ".5", "1"]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
+        assert min(t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()) >= 7
+    # each bar chart sits under its image
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    for img, bar in zip(ax_img.images, (bar_a, bar_b)):
+        ib, bb = img.get_window_extent(r), bar.get_window_extent(r)
+        assert abs(ib.x0 - bb.x0) < 2 and abs(ib.x1 - bb.x1) < 2 and bb.y1 < ib.y0
+
+
+def test_mistakes_gallery_small_probabilities_are_not_rounded_to_zero():
+    X = np.random.default_rng(0).random((2, 64))
+    P = np.array([[0.003, 0.997], [0.0, 1.0]])
+    fig = dp.mistakes_gallery(X, [0, 0], P)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[1].endswith("p(1)>0.99, p(0)<0.01")        # not "1.00" and "0.00"
+    assert texts[0].endswith("p(1)=1.00, p(0)=0.00")        # exactly 1 and 0 stay as they are
+    assert dp._p_label(3, 0.004) == "p(3)<0.01" and dp._p_label(3, 0.005) == "p(3)=0.01"
+
+
+@pytest.mark.parametrize("m, rows", [(8, [4, 4]), (7, [4, 3]), (5, [5]), (10, [5, 5]), (3, [3])])
+def test_mistakes_gallery_default_rows_fit_a_notebook_column(m, rows):
+    X = np.random.default_rng(1).random((m, 64))
+    fig = dp.mistakes_gallery(X, np.zeros(m, dtype=int), np.tile([0.1, 0.9], (m, 1)), k=m)
+    assert [len(ax.images) for ax in fig.axes if ax.images] == rows
+    assert fig.get_figwidth() <= 9.2        # about 920 px at 100 dpi: no shrinking in JupyterLab
 
 
 def test_mistakes_gallery_wraps_rows_and_handles_no_mistakes():
@@ -134,9 +160,10 @@ def test_mistakes_gallery_wraps_rows_and_handles_no_mistakes():
     y = np.zeros(30, dtype=int)
     P = np.tile([0.1, 0.9], (30, 1))                      # every example wrong
     fig = dp.mistakes_gallery(X, y, P, k=10, ncols=4)
-    assert len(fig.axes) == 2 * 3                         # 3 rows of (images, bars)
-    assert [len(ax.images) for ax in fig.axes[0::2]] == [4, 4, 2]
-    assert sum(len(ax.patches) for ax in fig.axes[1::2]) == 10 * 2
+    image_axes = [ax for ax in fig.axes if ax.images]
+    bar_axes = [ax for ax in fig.axes if ax.patches]
+    assert [len(ax.images) for ax in image_axes] == [4, 4, 2]   # 3 rows
+    assert len(bar_axes) == 10 and all(len(ax.patches) == 2 for ax in bar_axes)
     fig = dp.mistakes_gallery(X, y, np.tile([0.9, 0.1], (30, 1)))
     assert "no mistakes" in fig.axes[0].texts[0].get_text()
 
@@ -168,6 +195,9 @@ def test_labels_curve_log_axis_and_points():
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert ticks == ["50", "100", "500", "1000", "\n1168"]    # crowded tick moved down a line
     assert len(ax.collections) >= 1                          # the lowest-highest band
+    assert ax.get_ylabel() == "accuracy"
+    fig = dp.labels_curve(table, err=None, ylabel="validation accuracy")
+    assert fig.axes[0].get_ylabel() == "validation accuracy"
 
 
 def test_labels_curve_groups_and_bad_input():

@@ -73,17 +73,81 @@ def test_diverging_lr_gives_a_friendly_message(explorer):
     explorer.lr_slider.value = 1.0
     assert explorer.status == "diverged"
     assert explorer.accuracy is None
-    assert "diverged" in explorer.last_message and "Try η ≤ 0.1" in explorer.last_message
-    assert explorer.last_message in " ".join(t.get_text().replace("\n", " ") for t in explorer.figure.texts)
+    assert "diverged" in explorer.last_message
+    # the suggested η was checked by training there, and it works
+    assert "Try η = 0.1: checked, it reaches validation accuracy 0.9" in explorer.last_message
+    assert explorer.try_setting(0.1, "linear")["status"] == "ok"
+    drawn = " ".join(t.get_text().replace("\n", " ").replace("\u00a0", " ") for t in explorer.figure.texts)
+    assert explorer.last_message in drawn
+    assert "η\u00a0=\u00a00.1" in " ".join(t.get_text() for t in explorer.figure.texts)   # never split
     assert all(np.isfinite(p).all() for p in explorer.model.params)   # no NaN left behind
     assert "diverged" in explorer.figure._suptitle.get_text()
+
+
+def test_suggested_lr_after_divergence_is_one_that_works(explorer):
+    # at η = 10 a linear net diverges, and so does η = 1: the message must not send the learner there
+    res = explorer.try_setting(10.0, "linear")
+    assert res["status"] == "diverged" and explorer.try_setting(1.0, "linear")["status"] == "diverged"
+    assert "Try η = 0.1: checked" in res["message"] and "η = 1:" not in res["message"]
 
 
 def test_too_large_lr_that_kills_relus_is_explained(explorer):
     explorer.lr_slider.value = 10.0
     assert explorer.status == "failed"
-    assert explorer.accuracy == pytest.approx(0.1, abs=0.05)
-    assert "too large" in explorer.last_message and "smaller" in explorer.last_message
+    assert explorer.accuracy == pytest.approx(0.1, abs=0.01)
+    msg = explorer.last_message
+    assert "no better than guessing (chance is 0.1)" in msg
+    assert "100% of the hidden ReLUs output 0 for every training image" in msg
+    digit = int(explorer.model.predict(explorer.X_val)[0])
+    assert f"answers {digit} for every image" in msg
+    assert "Try η = 0.1: checked, it reaches validation accuracy 0.98" in msg
+    d = explorer.try_setting(10.0, "relu")["diagnosis"]
+    assert d["dead"] == 1.0 and d["constant"] == digit
+
+
+def test_failure_message_depends_on_the_activation(explorer):
+    lin = explorer.try_setting(10 ** -0.25, "linear")          # η ≈ 0.56, a slider position
+    assert lin["status"] == "failed"
+    assert "slope 1 everywhere, so no unit is dead or saturated" in lin["message"]
+    assert "blow up" in lin["message"] and "ReLU" not in lin["message"] and "flat" not in lin["message"]
+    assert lin["diagnosis"]["final_loss"] > 100
+    leaky = explorer.try_setting(10 ** 0.5, "leaky_relu")     # η ≈ 3.16
+    assert leaky["status"] == "failed"
+    assert "blow up" in leaky["message"] and "ReLUs output 0" not in leaky["message"]
+    barely = explorer.try_setting(10 ** 0.75, "leaky_relu")   # η ≈ 5.6: failed, but not quite at chance
+    assert barely["status"] == "failed" and 0.11 < barely["accuracy"] < 0.2
+    assert "barely above chance (0.1)" in barely["message"]
+    assert "no better than guessing" not in barely["message"]
+    tanh = explorer.try_setting(1.0, "tanh")
+    assert tanh["status"] == "unstable" and tanh["message"].startswith("Unstable: validation accuracy")
+    assert "tanh values sit on its flat tails" in tanh["message"] and tanh["diagnosis"]["saturated"] > 0.9
+    sig = explorer.try_setting(10 ** 0.5, "sigmoid")
+    assert sig["status"] == "failed" and "sigmoid values sit on its flat tails" in sig["message"]
+    for res in (lin, leaky, tanh, sig):
+        assert "Try η = " in res["message"] and ": checked, it reaches validation accuracy" in res["message"]
+
+
+def test_status_word_matches_the_message(explorer):
+    for lr, act in [(0.001, "relu"), (1.0, "tanh"), (10.0, "relu"), (1.0, "linear"), (0.1, "relu")]:
+        res = explorer.try_setting(lr, act)
+        first = res["message"].split(":")[0].lower()
+        expected = {"slow": "still learning", "unstable": "unstable", "failed": "training failed",
+                    "diverged": "training diverged", "ok": "validation accuracy 0.9"}[res["status"]]
+        assert first.startswith(expected.split()[0]) and expected in res["message"].lower()
+
+
+def test_long_messages_fit_under_the_curves(explorer):
+    explorer.activation_dropdown.value = "tanh"
+    explorer.lr_slider.value = 10.0                    # the longest message: four causes and a tip
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = explorer.figure
+    canvas = FigureCanvasAgg(fig)                      # the explorer closed its figure: draw it again
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    box = fig.texts[-1].get_window_extent(renderer)
+    lowest_axis = min(ax.get_tightbbox(renderer).y0 for ax in fig.axes)
+    assert box.y1 < lowest_axis and box.y0 >= 0
 
 
 def test_returning_to_a_setting_uses_the_cache(explorer):
@@ -110,7 +174,8 @@ def test_show_default_draws_the_default_view(explorer, capsys):
     explorer.lr_slider.value = 3.0
     fig = explorer.show_default()
     out = capsys.readouterr().out
-    assert "relu, lr=0.1, 15 epochs" in out and "validation accuracy 0.9" in out
+    assert "relu, η = 0.1, 15 epochs: final training loss" in out and "validation accuracy 0.9" in out
+    assert len(out.strip().splitlines()) == 1           # the result once, not twice
     assert "η = 0.1" in fig._suptitle.get_text()
     assert explorer.lr_slider.value == pytest.approx(3.0)      # the controls were not touched
 

@@ -76,14 +76,38 @@ def check_confusion_matrix(fn) -> None:
     for t, p, k in _CM_CASES:
         expected = _reference_cm(t, p, k)
         got = call_learner(fn, t.copy(), p.copy(), k, name="your confusion_matrix")
+        where = f"for y_true={t.tolist()}, y_pred={p.tolist()}, n_classes={k}"
+        shape = np.shape(got)
+        seen = int(max(t.max(), p.max())) + 1
+        absent = sorted(set(range(k)) - set(t.tolist()) - set(p.tolist()))
+        if got is not None and absent and len(shape) == 2 and shape[0] == shape[1] < k:
+            raise ExerciseError(f"{where}: your matrix has shape {tuple(shape)}: class "
+                                f"{', '.join(map(str, absent))} never occurs but n_classes={k}, so the "
+                                f"matrix must still be {k}×{k}. Size it with n_classes, not with the "
+                                f"largest label seen ({seen - 1}) or the number of distinct labels")
         check_shape("your confusion matrix", got, (k, k))
         g = np.asarray(got, dtype=float)
-        where = f"for y_true={t.tolist()}, y_pred={p.tolist()}, n_classes={k}"
         if np.array_equal(g, expected):
             continue
         if np.array_equal(g, expected.T):
             raise ExerciseError(f"{where} your matrix is transposed: rows should be the TRUE class "
                                 f"and columns the PREDICTED class (C[true, predicted] += 1)")
+        row_shares = expected / np.maximum(expected.sum(axis=1, keepdims=True), 1)
+        if np.allclose(g, row_shares):
+            raise ExerciseError(f"{where} each of your rows sums to 1: you returned row shares "
+                                f"(the fraction of each true class). Return the raw counts, not row "
+                                f"shares: C[i, j] is how many examples of class i were called j, "
+                                f"a whole number")
+        if np.allclose(g, expected / len(t)):
+            raise ExerciseError(f"{where} your entries add up to 1: you divided by the number of "
+                                f"examples. Return the raw counts, a whole number in each cell")
+        if np.array_equal(g, (expected > 0).astype(float)) and expected.max() > 1:
+            i, j = np.argwhere(expected > 1)[0]
+            raise ExerciseError(
+                f"{where}: cell [true {i}, predicted {j}] is 1, expected {expected[i, j]}. A pair that "
+                f"occurs several times was counted once: `C[y_true, y_pred] += 1` with index arrays is "
+                f"buffered, numpy adds 1 once per distinct (true, predicted) pair. Use "
+                f"np.add.at(C, (y_true, y_pred), 1), or a for loop over the examples")
         if not np.isclose(g.sum(), len(t)):
             raise ExerciseError(f"{where} your counts add up to {g.sum():g}, but there are {len(t)} "
                                 f"examples: every example adds exactly 1 to one cell")
@@ -101,30 +125,74 @@ def _ref_softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+_KEEPDIMS_HINT = ("z.max(axis=1) and e.sum(axis=1) have shape (n,), one number per row; to subtract "
+                  "or divide row by row they must keep the row axis: use keepdims=True (shape (n, 1))")
+
+
+def _call_softmax(fn, z):
+    """Call the learner's softmax; a broadcasting error gets the keepdims hint."""
+    try:
+        return call_learner(fn, z.copy(), name="your softmax")
+    except ExerciseError as err:
+        cause = err.__cause__
+        if isinstance(cause, ValueError) and "broadcast" in str(cause):
+            raise ExerciseError(f"{str(err).rstrip()} (for logits of shape {z.shape}). {_KEEPDIMS_HINT}") from cause
+        raise
+
+
+def _without_keepdims(z):
+    """The results a softmax gives when ``keepdims=True`` is left out of the max or the sum
+    (only possible without an error when the logits are square)."""
+    z = np.asarray(z, dtype=float)
+    if z.ndim != 2 or z.shape[0] != z.shape[1]:
+        return []
+    out = []
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    out.append(e / e.sum(axis=1))                            # sum without keepdims
+    e2 = np.exp(z - z.max(axis=1))                           # max without keepdims
+    out.append(e2 / e2.sum(axis=1, keepdims=True))
+    out.append(e2 / e2.sum(axis=1))
+    return out
+
+
 def check_softmax(fn) -> None:
     """``fn(logits)`` with logits of shape (n, k) must return the row-wise softmax."""
     cases = [
         ("small logits", np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])),
         ("negative logits", np.array([[-1.0, -5.0, 2.0, 0.5]])),
         ("several rows", np.array([[2.0, 1.0], [1.0, 2.0], [0.0, 10.0]])),
+        ("square logits", np.array([[1.0, 2.0, 3.0], [0.0, 4.0, 0.0], [2.0, 2.0, -1.0]])),
     ]
     for label, z in cases:
-        got = call_learner(fn, z.copy(), name="your softmax")
+        got = _call_softmax(fn, z)
         check_shape(f"your softmax of the {label}", got, z.shape)
         g = np.asarray(got, dtype=float)
+        where = f"for the {label} {z.tolist()}"
+        ref = _ref_softmax(z)
+        if np.allclose(g, ref, rtol=1e-6, atol=1e-9):
+            continue
+        with np.errstate(all="ignore"):
+            is_log = (np.all(g <= 1e-12) and np.isfinite(g).all()
+                      and np.allclose(np.exp(g).sum(axis=1), 1.0))
+        if is_log:
+            raise ExerciseError(f"{where} every value you returned is <= 0 and exp() of each row sums to 1: "
+                                f"these are log-probabilities (log-softmax). Return the probabilities "
+                                f"themselves, e / e.sum(axis=1, keepdims=True)")
+        if any(np.allclose(g, v, rtol=1e-6, atol=1e-9) for v in _without_keepdims(z)):
+            raise ExerciseError(f"{where} your rows are mixed up with your columns. {_KEEPDIMS_HINT}")
         sums = g.sum(axis=1)
         if not np.allclose(sums, 1.0):
             axis_hint = (" (did you sum over the whole array or over axis=0? each ROW is one "
                          "example: sum over axis=1 with keepdims=True)")
-            raise ExerciseError(f"for the {label} {z.tolist()} your rows sum to {np.round(sums, 4).tolist()}, "
+            raise ExerciseError(f"{where} your rows sum to {np.round(sums, 4).tolist()}, "
                                 f"but probabilities in a row must add up to 1{axis_hint}")
-        check_close(f"your softmax of the {label} {z.tolist()}", g, _ref_softmax(z), rtol=1e-6, atol=1e-9)
+        check_close(f"your softmax of the {label} {z.tolist()}", g, ref, rtol=1e-6, atol=1e-9)
     big = np.array([[1000.0, 1001.0, 999.0]])
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with np.errstate(all="ignore"):
-            got = call_learner(fn, big.copy(), name="your softmax")
+            got = _call_softmax(fn, big)
     check_shape("your softmax of [[1000, 1001, 999]]", got, big.shape)
     g = np.asarray(got, dtype=float)
     if not np.isfinite(g).all():

@@ -160,15 +160,32 @@ def confusion_heatmap(cm, *, title=None, cmap="Blues"):
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title or f"confusion matrix ({int(C.sum())} examples)")
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of the true class (√ scale)")
     fig.tight_layout()
     return fig
 
 
+def _p_label(k, p: float) -> str:
+    """``p(k)=0.37`` with two decimals, without rounding a small non-zero probability to 0.00
+    (``p(k)<0.01``) or one just below 1 to 1.00 (``p(k)>0.99``)."""
+    if 0 < p < 0.005:
+        return f"p({k})<0.01"
+    if 0.995 <= p < 1:
+        return f"p({k})>0.99"
+    return f"p({k})={p:.2f}"
+
+
 def mistakes_gallery(X, y_true, proba, *, k=8, shape=None, ncols=None, title=None):
     """The ``k`` worst mistakes (least probability on the true class), each drawn as the image
-    with the network's probability for every class underneath (true class green, the wrong
-    winner red). Uses :func:`bplab.metrics.worst_mistakes`."""
+    with the network's probability for every class in a small bar chart underneath (true class
+    green, the wrong answer red, the other classes grey). Uses :func:`bplab.metrics.worst_mistakes`.
+
+    Each mistake's title gives both probabilities; a small non-zero probability reads "<0.01"
+    rather than a misleading "0.00". Axes: per row, one Axes holds all the images (cheap to
+    draw); every mistake has its own bar-chart Axes with y ticks 0, 0.5, 1. ``ncols`` mistakes per
+    row; by default at most 5, in rows as even as possible (8 mistakes: 2 rows of 4), so that the
+    figure (1.75 inches per mistake) fits a notebook's output column without being shrunk.
+    """
     import matplotlib.pyplot as plt
 
     from ..metrics import worst_mistakes
@@ -184,62 +201,59 @@ def mistakes_gallery(X, y_true, proba, *, k=8, shape=None, ncols=None, title=Non
     P = np.asarray(proba, dtype=float)
     n_classes = P.shape[1]
     m = len(table)
-    ncols = min(m, ncols or 8)
+    if ncols is None:               # at most 5 per row (the figure then fits a notebook's output
+        ncols = math.ceil(m / math.ceil(m / 5))    # column unshrunk), rows as even as possible
+    ncols = min(m, _check_count(ncols, "ncols"))
     nrows = math.ceil(m / ncols)
     h, w = shape
-    # Layout: per row of mistakes, one Axes holds all the images and one all the bar charts
-    # (two Axes per row instead of two per mistake: far cheaper to draw). Mistake i of a row
-    # owns the x-slot [i*slot, i*slot + n_classes): its image above, its ten bars below.
-    slot = n_classes + 2
-    title_space = 0.3 * n_classes                       # room for the two-line title, in x units
-    fig_w = 1.55 * ncols
-    ax_left, ax_w = 0.35, fig_w - 0.45                    # inches
-    unit = ax_w / (ncols * slot - 2 + 1)                 # inches per x unit
-    img_h = n_classes * h / w * unit + title_space * unit
-    bar_h, gap, top_pad, bottom_pad = 0.85, 0.22, 0.45, 0.28
-    row_h = img_h + gap + bar_h + 0.25
+    # Layout in x units: mistake i owns [i*slot, i*slot + n_classes); its image spans that
+    # width, its bar chart sits right under it; the gap between slots holds the y tick labels.
+    slot = n_classes + 4
+    title_space = 0.32 * n_classes                      # room for the two-line title, in x units
+    fig_w = 1.75 * ncols + 0.2
+    ax_left, ax_w = 0.45, fig_w - 0.55                  # inches
+    xlim = (-2.5, ncols * slot - 3.5)
+    unit = ax_w / (xlim[1] - xlim[0])                   # inches per x unit
+    img_top = n_classes * h / w
+    img_h = (img_top + title_space) * unit
+    bar_h, gap, top_pad, bottom_pad = 0.8, 0.12, 0.5, 0.3
+    row_h = img_h + gap + bar_h + 0.32
     fig_h = top_pad + nrows * row_h + bottom_pad
     fig = plt.figure(figsize=(fig_w, fig_h))
-    xlim = (-1.0, ncols * slot - 2)
     rows = list(table.itertuples())
     for r_i in range(nrows):
         y_top = fig_h - top_pad - r_i * row_h           # inches from the bottom
         ax_img = fig.add_axes([ax_left / fig_w, (y_top - img_h) / fig_h, ax_w / fig_w, img_h / fig_h])
-        ax_bar = fig.add_axes([ax_left / fig_w, (y_top - img_h - gap - bar_h) / fig_h, ax_w / fig_w,
-                               bar_h / fig_h])
         ax_img.set_axis_off()
-        img_top = n_classes * h / w
         ax_img.set_xlim(*xlim)
         ax_img.set_ylim(0, img_top + title_space)
-        xs, heights, colours, ticks, labels = [], [], [], [], []
         for i, r in enumerate(rows[r_i * ncols:(r_i + 1) * ncols]):
             row, t, p = int(r.Index), int(r.true), int(r.predicted)
             left = i * slot - 0.5
             ax_img.imshow(X[row].reshape(shape), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest",
                           extent=(left, left + n_classes, 0, img_top), aspect="auto")
             ax_img.text(left + n_classes / 2, img_top + 0.04 * n_classes,
-                        f"true {t}, said {p}\np({p})={r.p_predicted:.2f}, p({t})={r.p_true:.2f}",
-                        ha="center", va="bottom", fontsize=8)
-            c = ["0.7"] * n_classes
-            c[t] = TRUE_COLOUR
-            c[p] = WRONG_COLOUR
-            xs.extend(i * slot + np.arange(n_classes))
-            heights.extend(P[row])
-            colours.extend(c)
-            ticks.extend(i * slot + np.arange(n_classes))
-            labels.extend(str(k) for k in range(n_classes))
-        ax_bar.bar(xs, heights, color=colours, width=0.8)
-        ax_bar.set_xlim(*xlim)
-        ax_bar.set_ylim(0, 1)
-        ax_bar.set_xticks(ticks, labels, fontsize=6)
-        ax_bar.tick_params(axis="x", length=0, pad=1)
-        ax_bar.tick_params(axis="y", labelsize=6)
-        ax_bar.set_yticks([0, 0.5, 1])
-        ax_bar.spines[["top", "right"]].set_visible(False)
-        ax_bar.grid(axis="y", alpha=0.3)
-    fig.suptitle(title or "worst mistakes: image and predicted probabilities "
-                 "(green = true class, red = prediction)", fontsize=10,
-                 y=1 - 0.12 / fig_h)
+                        f"true {t}, said {p}\n{_p_label(p, r.p_predicted)}, {_p_label(t, r.p_true)}",
+                        ha="center", va="bottom", fontsize=8.5)
+            x0 = ax_left + (left - xlim[0]) * unit
+            ax_bar = fig.add_axes([x0 / fig_w, (y_top - img_h - gap - bar_h) / fig_h,
+                                   n_classes * unit / fig_w, bar_h / fig_h])
+            colours = ["0.72"] * n_classes
+            colours[t] = TRUE_COLOUR
+            colours[p] = WRONG_COLOUR
+            ax_bar.bar(np.arange(n_classes), P[row], color=colours, width=0.8)
+            ax_bar.set_xlim(-0.6, n_classes - 0.4)
+            ax_bar.set_ylim(0, 1)
+            ax_bar.set_xticks(range(n_classes), [str(c) for c in range(n_classes)], fontsize=7.5)
+            ax_bar.set_yticks([0, 0.5, 1], ["0", ".5", "1"], fontsize=7.5)
+            ax_bar.tick_params(axis="x", length=0, pad=1.5)
+            ax_bar.tick_params(axis="y", length=2, pad=1)
+            ax_bar.spines[["top", "right"]].set_visible(False)
+            ax_bar.grid(axis="y", alpha=0.3)
+    fig.suptitle(title or "worst mistakes, each with its predicted probability for every digit\n"
+                 "(bars: green = true digit, red = the network's answer, grey = the other digits)",
+                 fontsize=10, y=1 - 0.06 / fig_h, va="top",
+                 x=(ax_left + ((ncols * slot - 5) / 2 - xlim[0]) * unit) / fig_w)   # over the images
     return fig
 
 
@@ -271,14 +285,15 @@ def first_layer_weights(W, *, n=32, shape=None, ncols=8, title=None, size=0.9):
 
 
 def labels_curve(table, *, x="n_labels", y="accuracy", err="std", band=("lowest", "highest"),
-                 group=None, title=None):
+                 group=None, title=None, ylabel="accuracy"):
     """Accuracy against the number of labelled training examples, log x axis.
 
     ``table`` is a DataFrame with columns ``x`` and ``y``; optional columns: ``err`` (error
     bars), the two ``band`` columns (a shaded range, e.g. the worst and best seed) and
     ``group`` (one line per group, e.g. per data set). The x ticks sit at the measured sizes
     and each point is labelled with its value. Pass ``err=None`` / ``band=None`` to leave
-    them out.
+    them out. ``ylabel`` names the y axis: say which data the accuracy was measured on
+    (e.g. ``"validation accuracy"``).
     """
     import matplotlib.pyplot as plt
 
@@ -313,7 +328,7 @@ def labels_curve(table, *, x="n_labels", y="accuracy", err="std", band=("lowest"
     ax.set_xticks(ticks, names)
     ax.minorticks_off()
     ax.set_xlabel("number of labelled training examples (log scale)")
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.set_title(title or "the cost of labels: accuracy vs labelled examples")
     if ax.get_legend_handles_labels()[0]:

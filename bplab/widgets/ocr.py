@@ -7,6 +7,9 @@
 
 Every change of a control retrains a 64-64-10 MLP on the 8x8 digits (SGD with momentum,
 15 epochs; a fraction of a second) and redraws its learning curves and validation accuracy.
+When training goes wrong, the message under the curves says why, from measurements (dead
+ReLUs, saturated units, a loss that blew up, one answer for every image), and suggests a
+smaller η that it checked by training there.
 State the tests read: ``model``, ``history``, ``accuracy``, ``status``, ``last_message``,
 ``n_trainings``, ``figure``. ``try_setting(lr, activation)`` runs one setting without redrawing.
 """
@@ -21,7 +24,9 @@ from ..activations import ACTIVATIONS
 
 __all__ = ["OCRExplorer"]
 
-CHANCE = 0.1
+CHANCE = 0.1          # ten balanced classes: guessing (or one constant answer) scores about 0.1
+FAILED_BELOW = 0.2    # validation accuracy below this counts as "failed", below 0.9 as "unstable"
+RUNAWAY_LOSS = 100.0  # a final training loss above this (guessing gives ln 10 = 2.3) has blown up
 
 
 def _in_kernel() -> bool:
@@ -94,20 +99,25 @@ class OCRExplorer:
 
         self.n_trainings = 0
         self.figure = None
-        self._cache: dict = {}
+        self._fits: dict = {}     # (log10 lr, activation) -> trained model and history
+        self._cache: dict = {}    # the same keys -> that plus its message
         self._apply(self._train(lr, self.default_activation))
         self.lr_slider.observe(self._on_change, names="value")
         self.activation_dropdown.observe(self._on_change, names="value")
         self._redraw()
 
     # ------------------------------------------------------------- training
-    def _train(self, lr, activation) -> dict:
-        """Train a fresh model; return everything the view needs (cached per setting)."""
+    @staticmethod
+    def _key(lr, activation):
+        return (round(math.log10(lr), 6), activation)
+
+    def _fit(self, lr, activation) -> dict:
+        """Train a fresh model at one setting (cached): model, history, accuracy, status."""
         from .. import MLP, SGD, DivergenceError, fit
 
-        key = (round(math.log10(lr), 6), activation)
-        if key in self._cache:
-            return self._cache[key]
+        key = self._key(lr, activation)
+        if key in self._fits:
+            return self._fits[key]
         model = MLP([self.X_train.shape[1], self.hidden, 10], activation=activation, seed=self.seed)
         opt = SGD(lr, momentum=self.momentum)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -120,40 +130,127 @@ class OCRExplorer:
             except DivergenceError as err:
                 history, diverged = err.history, err
         self.n_trainings += 1
-        res = dict(lr=lr, activation=activation, model=model, history=history)
+        res = dict(lr=lr, activation=activation, model=model, history=history,
+                   diverged_epoch=None if diverged is None else diverged.epoch)
         if diverged is not None:
-            res.update(status="diverged", accuracy=None, message=(
-                f"Training diverged: at epoch {diverged.epoch} the loss became infinite or NaN. "
-                f"η = {lr:.3g} makes steps so large that each one overshoots further. "
-                f"Try η ≤ {lr / 10:.3g}."))
+            res.update(status="diverged", accuracy=None)
         else:
             acc = float(history["val_accuracy"].iloc[-1])
             res["accuracy"] = acc
             if acc < 0.9 and lr <= 0.01:
-                res.update(status="slow", message=(
-                    f"Still learning: validation accuracy {acc:.3f} after {self.epochs} epochs. "
-                    f"η = {lr:.3g} takes tiny steps; a larger η gets there faster."))
-            elif acc < 2 * CHANCE:
-                res.update(status="failed", message=(
-                    f"Training failed: validation accuracy {acc:.3f} is no better than guessing (0.1). "
-                    f"η = {lr:.3g} is too large: the first steps threw the hidden units into flat or "
-                    f"dead regions (saturated, or ReLUs that output 0 for every input), where the "
-                    f"gradients vanish and learning stops. Try a smaller η."))
+                res["status"] = "slow"
+            elif acc < FAILED_BELOW:
+                res["status"] = "failed"
             elif acc < 0.9:
-                res.update(status="unstable", message=(
-                    f"Unsteady: validation accuracy {acc:.3f}. η = {lr:.3g} is near the edge "
-                    f"of stability; a smaller η learns more reliably."))
+                res["status"] = "unstable"
             else:
-                res.update(status="ok", message=(
-                    f"Validation accuracy {acc:.3f} after {self.epochs} epochs "
-                    f"({activation}, η = {lr:.3g})."))
-        self._cache[key] = res
+                res["status"] = "ok"
+        self._fits[key] = res
         return res
+
+    def diagnose(self, model) -> dict:
+        """What the hidden layer of a trained ``model`` looks like on the training images.
+
+        ``dead``: share of hidden units whose pre-activation is <= 0 for every training image
+        (a ReLU there outputs 0 and passes no gradient; a leaky ReLU passes 1 %);
+        ``saturated``: share of (image, unit) values where the activation's slope is below 0.01
+        (sigmoid and tanh tails; 0 for the others); ``constant``: the one digit predicted for
+        every validation image, or None. (The ``diagnosis`` of a failed or unstable setting adds
+        ``final_loss``, the last training loss.)
+        """
+        W1, b1 = model.params[0], model.params[1]
+        with np.errstate(all="ignore"):
+            Z = self.X_train @ W1 + b1
+            if model.activation == "sigmoid":
+                s = 1.0 / (1.0 + np.exp(-np.clip(Z, -500, 500)))
+                slope = s * (1.0 - s)
+            elif model.activation == "tanh":
+                slope = 1.0 - np.tanh(Z) ** 2
+            else:
+                slope = None
+            pred = model.predict(self.X_val)
+        return {"dead": float(np.mean((Z <= 0).all(axis=0))),
+                "saturated": 0.0 if slope is None else float(np.mean(slope < 0.01)),
+                "constant": int(pred[0]) if np.all(pred == pred[0]) else None}
+
+    def _suggest(self, lr, activation) -> str:
+        """Look for a working η below ``lr`` (tenths, down to the slider's end) by training there."""
+        for k in range(1, 6):
+            cand = lr / 10 ** k
+            if cand < 10.0 ** self.LR_MIN_EXP * (1 - 1e-9):
+                break
+            r = self._fit(cand, activation)
+            if r["status"] == "ok":
+                return (f"Try η = {cand:.3g}: checked, it reaches validation accuracy "
+                        f"{r['accuracy']:.3f}.")
+        return "Try a smaller η."
+
+    def _message(self, res) -> tuple[str, dict]:
+        """The sentence shown under the curves, built from what was measured."""
+        lr, act, h, status = res["lr"], res["activation"], res["history"], res["status"]
+        acc = res["accuracy"]
+        if status == "diverged":
+            return (f"Training diverged: at epoch {res['diverged_epoch']} the loss became infinite or NaN. "
+                    f"η = {lr:.3g} makes steps so large that each one overshoots further. "
+                    + self._suggest(lr, act)), {}
+        final_loss = float(h["loss"].iloc[-1])
+        if status == "ok":
+            return (f"Validation accuracy {acc:.3f} after {self.epochs} epochs ({act}, η = {lr:.3g}); "
+                    f"final training loss {final_loss:.4f}."), {}
+        if status == "slow":
+            return (f"Still learning: validation accuracy {acc:.3f} after {self.epochs} epochs. "
+                    f"η = {lr:.3g} takes tiny steps; a larger η gets there faster."), {}
+        d = self.diagnose(res["model"])
+        d["final_loss"] = final_loss
+        if status == "failed":
+            head = (f"Training failed: validation accuracy {acc:.3f}, "
+                    + ("no better than guessing (chance is 0.1)." if acc <= CHANCE + 0.01
+                       else "barely above chance (0.1)."))
+        else:
+            head = f"Unstable: validation accuracy {acc:.3f} after {self.epochs} epochs."
+        why = []
+        runaway = final_loss > RUNAWAY_LOSS
+        if act == "linear":
+            why.append("A linear unit has slope 1 everywhere, so no unit is dead or saturated: "
+                       "the step size alone is the problem.")
+        if runaway:
+            why.append(f"The training loss ended at {final_loss:.3g}, far above the 2.3 of a network "
+                       f"that guesses: η = {lr:.3g} makes the steps overshoot, and the weights blow up.")
+        if act == "relu" and d["dead"] >= 0.5:
+            why.append(f"{d['dead']:.0%} of the hidden ReLUs output 0 for every training image; "
+                       f"their slope there is 0, so no gradient reaches them and they never recover.")
+        elif act == "leaky_relu" and d["dead"] >= 0.5 and not runaway:
+            why.append(f"{d['dead']:.0%} of the hidden units are negative for every training image, where "
+                       f"leaky ReLU's slope is only 0.01, so they learn 100 times more slowly.")
+        elif act in ("sigmoid", "tanh") and d["saturated"] >= 0.5:
+            why.append(f"{d['saturated']:.0%} of the hidden {act} values sit on its flat tails "
+                       f"(slope below 0.01), so the gradient through them nearly vanishes.")
+        if d["constant"] is not None:
+            hits = int(np.sum(self.y_val == d["constant"]))
+            why.append(f"The network now answers {d['constant']} for every image, which is right only "
+                       f"for the {hits} of {len(self.y_val)} validation images that are {d['constant']}s.")
+        if not why:
+            why.append(f"η = {lr:.3g} is near the edge of stability: the loss jumps about instead of "
+                       f"settling.")
+        return " ".join([head] + why + [self._suggest(lr, act)]), d
+
+    def _train(self, lr, activation) -> dict:
+        """Train (or fetch) one setting and describe it: everything the view needs."""
+        key = self._key(lr, activation)
+        if key not in self._cache:
+            res = dict(self._fit(lr, activation))
+            res["message"], res["diagnosis"] = self._message(res)
+            self._cache[key] = res
+        return self._cache[key]
 
     def try_setting(self, lr, activation) -> dict:
         """Train at one setting without touching the controls or the view; returns a dict with
         ``status`` ('ok', 'slow', 'unstable', 'failed' or 'diverged'), ``accuracy`` (validation;
-        None if diverged), ``message``, ``history`` and ``model``. Same code path as the controls."""
+        None if diverged), ``message``, ``diagnosis`` (see :meth:`diagnose`; filled for 'failed'
+        and 'unstable'), ``history`` and ``model``. Same code path as the controls.
+
+        For 'failed', 'unstable' and 'diverged' the message suggests a smaller η that was
+        checked by training there (η/10, η/100, ...; those runs are cached too)."""
         from .._validate import check_choice, check_positive_number
 
         lr = check_positive_number(lr, "lr")
@@ -211,9 +308,12 @@ class OCRExplorer:
         fig.suptitle(head)
         import textwrap
         colour = {"ok": "#e5f5e0", "diverged": "#fde0dd", "failed": "#fde0dd"}.get(res["status"], "#fff3cd")
-        fig.text(0.5, 0.09, textwrap.fill(res["message"], 110), ha="center", va="center",
+        # no line break inside "η = 0.1" (textwrap does not break at a no-break space)
+        text = textwrap.fill(res["message"].replace("η = ", "η\u00a0=\u00a0"), 115)
+        bottom = 0.1 + 0.045 * (text.count("\n") + 1)        # room for the message box
+        fig.text(0.5, bottom / 2, text, ha="center", va="center",
                  fontsize=10, bbox=dict(boxstyle="round", fc=colour, ec="0.5"))
-        fig.tight_layout(rect=(0, 0.18, 1, 1))
+        fig.tight_layout(rect=(0, bottom, 1, 1))
         return fig
 
     def _redraw(self) -> None:
@@ -240,15 +340,17 @@ class OCRExplorer:
         plt.close(fig)
 
     def show_default(self):
-        """Draw the view for the default learning rate and activation as ordinary output."""
+        """Draw the view for the default learning rate and activation as ordinary output,
+        with one printed line of its numbers (plus the message when something went wrong)."""
         import matplotlib.pyplot as plt
 
         res = self._train(self.default_lr, self.default_activation)
         h = res["history"]
         if res["accuracy"] is not None:
-            print(f"{res['activation']}, lr={res['lr']:g}, {self.epochs} epochs: final training loss "
+            print(f"{res['activation']}, η = {res['lr']:g}, {self.epochs} epochs: final training loss "
                   f"{h['loss'].iloc[-1]:.4f}, validation accuracy {res['accuracy']:.4f}")
-        print(res["message"])
+        if res["status"] != "ok":
+            print(res["message"])
         fig = self._draw(res)
         plt.show()
         plt.close(fig)
