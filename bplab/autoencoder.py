@@ -10,9 +10,10 @@ reconstruction error over all elements, :math:`\frac{1}{ND}\sum (\hat x - x)^2`.
   solution spans the same subspace as the top principal components (Baldi & Hornik 1989).
 * With nonlinear hidden layers it can beat PCA at the same code size
   (Hinton & Salakhutdinov 2006).
-* ``noise > 0`` makes it a *denoising* autoencoder (Vincent et al. 2008): during training,
-  Gaussian noise of that standard deviation is added to each input while the target stays
-  clean.
+* ``noise > 0`` makes it a *denoising* autoencoder: during training, Gaussian noise of that
+  standard deviation is added to each input while the target stays clean. (Vincent et al.
+  2008 introduced denoising autoencoders with masking noise, zeroing a random fraction of
+  the inputs; additive Gaussian noise is one of the corruptions of Vincent et al. 2010.)
 * ``output_activation="sigmoid"`` squashes the reconstruction into (0, 1), e.g. for pixels.
 """
 from __future__ import annotations
@@ -117,14 +118,14 @@ class Autoencoder(_Network):
                             f"omit {prefix}y (the target is the input itself)")
         return self._check_X(X, prefix + "X"), None
 
-    def _train_batch(self, xb, yb, rng):
+    def _train_batch(self, xb, yb, rng, out=None):
         if self.noise:
             xin = xb + self.noise * rng.standard_normal(xb.shape).astype(self.dtype, copy=False)
         else:
             xin = xb
-        out, outs = self._forward(xin)
-        loss, dOut = _losses.mse(out, xb)
-        return loss, self._backward(dOut, outs), None
+        output, outs = self._forward(xin)
+        loss, dOut = _losses.mse(output, xb)
+        return loss, self._backward(dOut, outs, out), None
 
     def _meta(self):
         return dict(kind="Autoencoder", sizes=self.encoder_sizes, activation=self.activation,

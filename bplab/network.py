@@ -14,6 +14,13 @@ Backward pass: start from dL/dA_L (given by the loss), then for l = L..1::
     dA_{l-1} = dZ_l W_l^T
 
 That loop, in :meth:`_Network._backward`, is all of backpropagation.
+
+Storage: ``params`` is a list of ordinary arrays ``[W1, b1, W2, b2, ...]``, but they are all
+views of one contiguous 1-D array (made by ``_pack``). Nothing changes for a reader or
+user (read them, change them in place, hand them to an optimiser); it only lets
+``bplab.fit`` update every parameter of the model in a handful of vectorised operations
+instead of a few per array, which is most of what a small network's training step costs
+besides its matrix products.
 """
 from __future__ import annotations
 
@@ -50,6 +57,30 @@ def _check_sizes(sizes, name="sizes", minimum_len=2):
     return out
 
 
+def _split(flat, shapes):
+    """Views of the 1-D array ``flat``, one per shape, laid end to end (C order)."""
+    views, start = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        views.append(flat[start:start + size].reshape(shape))
+        start += size
+    if start != flat.size:
+        raise ValueError(f"shapes {list(shapes)} hold {start} numbers, the buffer {flat.size}")
+    return views
+
+
+def _pack(arrays, dtype=None):
+    """Copy ``arrays`` into one new contiguous 1-D buffer; return ``(buffer, views)`` where
+    ``views[i]`` is shaped like ``arrays[i]``, holds its values and lives in the buffer."""
+    arrays = [np.asarray(a) for a in arrays]
+    dtype = np.dtype(dtype) if dtype is not None else np.result_type(*arrays)
+    flat = np.empty(sum(a.size for a in arrays), dtype=dtype)
+    views = _split(flat, [a.shape for a in arrays])
+    for v, a in zip(views, arrays):
+        v[...] = a
+    return flat, views
+
+
 class _Network:
     """Shared machinery: dense layers with per-layer activations, forward, backward, save."""
 
@@ -63,8 +94,9 @@ class _Network:
         self.seed = int(seed)
         self._acts = [get_activation(a) for a in layer_acts]
         rng = np.random.default_rng(self.seed)
-        self.params = init_weights(self.sizes, hidden_act, init=init, std=init_std,
-                                   bias_std=bias_std, rng=rng, dtype=self.dtype)
+        params = init_weights(self.sizes, hidden_act, init=init, std=init_std,
+                              bias_std=bias_std, rng=rng, dtype=self.dtype)
+        self._flat, self.params = _pack(params, self.dtype)   # one buffer, see the module notes
         self.init = init
 
     @property
@@ -98,6 +130,22 @@ class _Network:
                 raise ValueError(f"parameter {name} has been replaced by something of shape "
                                  f"{getattr(p, 'shape', None)}; expected an array of shape {shape}")
 
+    def _flat_params(self):
+        """The 1-D array that every parameter is a view of, or None if that no longer holds
+        (someone put a new array into ``params``): then fit updates the arrays one by one."""
+        flat = getattr(self, "_flat", None)
+        if flat is None or len(self.params) != 2 * self.n_layers:
+            return None
+        address = flat.__array_interface__["data"][0]
+        offset = 0
+        for p in self.params:
+            if (type(p) is not np.ndarray or p.dtype != flat.dtype or not p.flags.c_contiguous
+                    or not p.flags.writeable
+                    or p.__array_interface__["data"][0] != address + offset * flat.itemsize):
+                return None
+            offset += p.size
+        return flat if offset == flat.size else None
+
     # --------------------------------------------------------------- forward
     def _forward(self, X, keep: bool = True):
         """Unchecked forward pass. Returns the output and, if ``keep``, the list of
@@ -113,19 +161,22 @@ class _Network:
                 outs.append(A)
         return A, outs
 
-    def _backward(self, dOut, outs):
-        """Backpropagate dL/d(output) through every layer; returns grads aligned with params."""
+    def _backward(self, dOut, outs, out=None):
+        """Backpropagate dL/d(output) through every layer; returns grads aligned with params.
+
+        The gradients are written into ``out`` (arrays shaped like params: bplab.fit reuses
+        one buffer every step) or, by default, into new arrays."""
         params = self.params
-        grads = [None] * len(params)
+        grads = out if out is not None else [np.empty_like(p) for p in params]
         dA = dOut
         for l in range(len(self._acts) - 1, -1, -1):
             A = outs[l + 1]
-            self._acts[l].backprop(dA, A)          # now dA holds dZ_l = dA_l * f'(Z_l)
+            self._acts[l].backprop(dA, A)                  # now dA holds dZ_l = dA_l * f'(Z_l)
             A_prev = outs[l]
-            grads[2 * l] = A_prev.T @ dA           # dW_l = A_{l-1}^T dZ_l
-            grads[2 * l + 1] = dA.sum(axis=0)      # db_l = column sums of dZ_l
+            np.matmul(A_prev.T, dA, out=grads[2 * l])      # dW_l = A_{l-1}^T dZ_l
+            dA.sum(axis=0, out=grads[2 * l + 1])           # db_l = column sums of dZ_l
             if l > 0:
-                dA = dA @ params[2 * l].T          # dA_{l-1} = dZ_l W_l^T
+                dA = dA @ params[2 * l].T                  # dA_{l-1} = dZ_l W_l^T
         return grads
 
     # ------------------------------------------------------------- save/load
@@ -148,7 +199,10 @@ class _Network:
         """An independent copy (same architecture, copied parameters)."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new.params = [p.copy() for p in self.params]
+        if self._flat_params() is not None:
+            new._flat, new.params = _pack(self.params, self.dtype)
+        else:
+            new._flat, new.params = None, [p.copy() for p in self.params]
         return new
 
     def set_params(self, params) -> None:
@@ -296,11 +350,12 @@ class MLP(_Network):
                             "(only an Autoencoder trains without them)")
         return self._check_xy(X, y, prefix)
 
-    def _train_batch(self, xb, yb, rng):
-        out, outs = self._forward(xb)
-        loss, dOut = self._loss_fn(out, yb)
-        correct = int((out.argmax(axis=1) == yb).sum()) if self.is_classifier else None
-        return loss, self._backward(dOut, outs), correct
+    def _train_batch(self, xb, yb, rng, out=None):
+        """One step's loss, gradients (written into ``out`` if given) and correct count."""
+        output, outs = self._forward(xb)
+        loss, dOut = self._loss_fn(output, yb)
+        correct = int((output.argmax(axis=1) == yb).sum()) if self.is_classifier else None
+        return loss, self._backward(dOut, outs, out), correct
 
     # ------------------------------------------------ per-layer diagnostics
     def layer_trace(self, X, y):

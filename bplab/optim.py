@@ -119,14 +119,17 @@ class RMSProp(Optimizer):
 
     def _init_state(self, params):
         self.sq = [np.zeros_like(p) for p in params]
+        self._scratch = [np.empty_like(p) for p in params]   # reused: no new arrays per step
 
     def _update(self, params, grads):
         self.t += 1
         lr, rho, eps = self.lr, self.rho, self.eps
-        for p, g, s in zip(params, grads, self.sq):
+        for p, g, s, tmp in zip(params, grads, self.sq, self._scratch):
             s *= rho
-            s += (1.0 - rho) * (g * g)
-            denom = np.sqrt(s)
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - rho
+            s += tmp                       # s = rho s + (1 - rho) g^2
+            denom = np.sqrt(s, out=tmp)
             denom += eps
             g *= lr
             g /= denom
@@ -148,6 +151,7 @@ class Adam(Optimizer):
     def _init_state(self, params):
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
+        self._scratch = [np.empty_like(p) for p in params]   # reused: no new arrays per step
 
     def _update(self, params, grads):
         self.t += 1
@@ -155,14 +159,14 @@ class Adam(Optimizer):
         # bias corrections folded into the step size: lr_t = lr sqrt(1-b2^t) / (1-b1^t)
         lr_t = self.lr * math.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
         eps_t = eps * math.sqrt(1.0 - b2 ** self.t)
-        for p, g, m, v in zip(params, grads, self.m, self.v):
+        for p, g, m, v, tmp in zip(params, grads, self.m, self.v, self._scratch):
             m *= b1
-            m += (1.0 - b1) * g
+            m += np.multiply(g, 1.0 - b1, out=tmp)   # m = b1 m + (1 - b1) g
             v *= b2
             g *= g
             g *= 1.0 - b2
-            v += g
-            denom = np.sqrt(v)
+            v += g                                   # v = b2 v + (1 - b2) g^2
+            denom = np.sqrt(v, out=tmp)
             denom += eps_t
             np.divide(m, denom, out=denom)
             denom *= lr_t

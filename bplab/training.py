@@ -8,12 +8,14 @@ measured as the model changes during the epoch (as Keras reports them); ``val_lo
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 
 import numpy as np
 
 from ._validate import check_int
+from .network import _split
 from .optim import Optimizer
 
 __all__ = ["fit", "DivergenceError"]
@@ -91,10 +93,22 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
     params = model.params
     has_acc = getattr(model, "is_classifier", False)
 
-    # First step goes through the optimiser's public checks; after that the raw update.
-    optimizer._ensure_state(params, params)
+    # An MLP keeps all its parameters in one 1-D array (see network.py): then backprop writes
+    # every step's gradients into one reused buffer laid out the same way, and the optimiser
+    # updates the whole model in a few vectorised operations. Same maths, less overhead.
+    flat = model._flat_params() if hasattr(model, "_flat_params") else None
+    if flat is not None:
+        flat_grad = np.empty_like(flat)
+        grad_out = _split(flat_grad, [p.shape for p in params])
+        opt_params, opt_grads = [flat], [flat_grad]
+    else:                                   # parameters replaced by hand: update them one by one
+        grad_out, opt_params, opt_grads = None, params, None
+    # The optimiser's state is checked once here; each step then calls the raw update.
+    optimizer._ensure_state(opt_params, opt_params)
     update = optimizer._update
     train_batch = model._train_batch
+    if grad_out is not None:
+        train_batch = functools.partial(train_batch, out=grad_out)
 
     rows = []
     from tqdm.auto import tqdm  # imported here: keeps `import bplab` fast
@@ -104,7 +118,7 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
     step = 0
     try:
         for epoch in bar:
-            snapshot = [p.copy() for p in params]   # last parameters known to be finite
+            snapshot = [p.copy() for p in opt_params]   # last parameters known to be finite
             perm = rng.permutation(n)
             Xs = X[perm]
             ys = y[perm] if y is not None else None
@@ -116,13 +130,13 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
                 step += 1
                 loss, grads, correct = train_batch(xb, yb, rng)
                 if not math.isfinite(loss):
-                    _diverged(model, snapshot, epoch, step, loss, optimizer, rows, "the loss")
-                update(params, grads)
+                    _diverged(opt_params, snapshot, epoch, step, loss, optimizer, rows, "the loss")
+                update(opt_params, opt_grads if flat is not None else grads)
                 total_loss += loss * xb.shape[0]
                 if correct is not None:
                     total_correct += correct
-            if not _params_finite(params):
-                _diverged(model, snapshot, epoch, step, float("nan"), optimizer, rows, "a weight")
+            if not _params_finite(opt_params):
+                _diverged(opt_params, snapshot, epoch, step, float("nan"), optimizer, rows, "a weight")
             row = {"epoch": epoch, "loss": total_loss / n}
             if has_acc:
                 row["accuracy"] = total_correct / n
@@ -130,7 +144,7 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
                 for k, v in model._evaluate(Xv, yv).items():
                     row["val_" + k] = v
             if not math.isfinite(row["loss"]):
-                _diverged(model, snapshot, epoch, step, row["loss"], optimizer, rows, "the loss")
+                _diverged(opt_params, snapshot, epoch, step, row["loss"], optimizer, rows, "the loss")
             rows.append(row)
             if progress:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k != "epoch"}, refresh=False)
@@ -142,9 +156,9 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
     return hist
 
 
-def _diverged(model, snapshot, epoch, step, loss, optimizer, rows, what):
-    if not _params_finite(model.params):
-        for p, s in zip(model.params, snapshot):
+def _diverged(params, snapshot, epoch, step, loss, optimizer, rows, what):
+    if not _params_finite(params):
+        for p, s in zip(params, snapshot):
             p[...] = s
     optimizer.reset()
     raise DivergenceError(
