@@ -15,7 +15,8 @@ export MKL_NUM_THREADS ?= 1
 unexport MPLBACKEND
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-NBVAL_FLAGS = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# A cell that runs 5 minutes is a hung kernel, not a slow one: fail it instead of waiting 33.
+NBVAL_FLAGS = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
 .PHONY: help lab test test-fast test-notebooks test-browser bench notebooks clean
 

@@ -89,8 +89,10 @@ class _Network:
         self.sizes = list(sizes)
         self.dtype = check_dtype(dtype)
         self.loss = loss
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
         self._acts = [get_activation(a) for a in layer_acts]
         rng = np.random.default_rng(self.seed)

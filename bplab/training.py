@@ -16,6 +16,7 @@ import numpy as np
 
 from ._validate import check_int
 from .network import _split
+from .autoencoder import Autoencoder
 from .optim import Optimizer
 
 __all__ = ["fit", "DivergenceError"]
@@ -76,17 +77,25 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
         raise TypeError(f"fit: optimizer must be bplab.SGD, RMSProp or Adam, got {type(optimizer).__name__}")
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     model._check_params_intact()
     X, y = model._prepare_fit_data(X, y)
     if validation is not None:
+        if isinstance(validation, list) and len(validation) == 2 and not isinstance(model, Autoencoder):
+            validation = tuple(validation)      # [X_val, y_val] means the same as a tuple
         if isinstance(validation, tuple) and len(validation) == 2:
             Xv, yv = model._prepare_fit_data(*validation, prefix="validation ")
         elif isinstance(validation, tuple):
             raise TypeError(f"validation must be (X_val, y_val), got a tuple of {len(validation)}")
-        else:
+        elif isinstance(model, Autoencoder):
             Xv, yv = model._prepare_fit_data(validation, None, prefix="validation ")
+        else:
+            raise TypeError("validation must be (X_val, y_val) for an MLP, got "
+                            f"{type(validation).__name__}"
+                            + (f" of length {len(validation)}" if hasattr(validation, "__len__") else ""))
     n = X.shape[0]
     bs = min(batch_size, n)
     rng = np.random.default_rng(seed)

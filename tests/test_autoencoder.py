@@ -197,7 +197,7 @@ def test_bad_input():
     (dict(sizes=[64, 8], noise="a lot"), TypeError, "noise must be a number"),
     (dict(sizes=[64, 8], activation="swish"), ValueError, "unknown activation"),
     (dict(sizes=[64, 8], output_activation="softmax"), ValueError, "unknown output_activation"),
-    (dict(sizes=[64, 8], seed=-1), TypeError, "seed"),
+    (dict(sizes=[64, 8], seed=-1), ValueError, "seed"),
 ])
 def test_bad_construction(kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -50,7 +50,7 @@ def _with(value, row=2, col=1):
     (dict(sizes=[3, 2], dtype=np.float16), TypeError, "dtype must be np.float32 or np.float64"),
     (dict(sizes=[3, 2], dtype="banana"), TypeError, "dtype must be np.float32 or np.float64"),
     (dict(sizes=[3, 2], dtype=complex), TypeError, "dtype must be np.float32 or np.float64"),
-    (dict(sizes=[3, 2], seed=-1), TypeError, "seed must be a non-negative integer, got -1"),
+    (dict(sizes=[3, 2], seed=-1), ValueError, "seed must be a non-negative integer, got -1"),
     (dict(sizes=[3, 2], seed=1.5), TypeError, "seed must be a non-negative integer"),
     (dict(sizes=[3, 2], seed="0"), TypeError, "seed must be a non-negative integer"),
     (dict(sizes=[3, 2], init="normal", init_std=-1.0), ValueError, "init_std must be > 0"),
@@ -186,13 +186,13 @@ BAD_FIT = [
     (dict(batch_size=0), ValueError, "batch_size must be an integer >= 1, got 0"),
     (dict(batch_size=-1), ValueError, "batch_size must be an integer >= 1"),
     (dict(batch_size=3.7), TypeError, "batch_size must be an integer"),
-    (dict(seed=-1), TypeError, "seed must be a non-negative integer"),
+    (dict(seed=-1), ValueError, "seed must be a non-negative integer"),
     (dict(seed=0.5), TypeError, "seed must be a non-negative integer"),
     (dict(y=None), TypeError, r"an MLP needs targets y"),
     (dict(validation=(X, Y, Y)), TypeError, r"validation must be \(X_val, y_val\), got a tuple of 3"),
     (dict(validation=(X,)), TypeError, r"validation must be \(X_val, y_val\)"),
-    (dict(validation=X), TypeError, "needs targets validation y"),
-    (dict(validation=[X, Y]), TypeError, "validation"),
+    (dict(validation=X), TypeError, r"validation must be \(X_val, y_val\)"),
+    (dict(validation=[X]), TypeError, "validation must be"),
     (dict(validation=(X[:, :3], Y)), ValueError, "validation X has 3 features"),
     (dict(validation=(X, Y[:5])), ValueError, "validation y has 5 labels but X has 10 rows"),
     (dict(validation=(X, np.r_[Y[:9], 9])), ValueError, r"validation y has label 9 out of range"),
@@ -235,8 +235,22 @@ def test_fit_requires_keyword_arguments():
         bplab.fit(_clf(), X, Y, epochs=1, batch_size=4)
 
 
-def test_fit_validation_list_of_two_not_silently_misread():
-    """A list [X_val, y_val] is not a tuple: it must fail loudly (never be read as X)."""
+def test_fit_validation_without_labels_for_an_mlp_is_refused():
+    """An MLP's validation must be (X_val, y_val): a bare X_val fails loudly, naming the form."""
     net = _clf()
-    with pytest.raises(TypeError, match="validation"):
-        _fit(net, validation=[X, Y])
+    with pytest.raises(TypeError, match=r"validation must be \(X_val, y_val\)"):
+        _fit(net, validation=X)
+
+
+def test_validation_as_a_list_means_the_same_as_a_tuple():
+    import numpy as np
+    import bplab
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 3)), rng.integers(0, 2, 20)
+    runs = []
+    for val in ((X[:5], y[:5]), [X[:5], y[:5]]):
+        net = bplab.MLP([3, 4, 2], seed=0)
+        runs.append(bplab.fit(net, X, y, optimizer=bplab.SGD(0.1), epochs=2, batch_size=5,
+                              validation=val, progress=False))
+    assert list(runs[0].columns) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert runs[0].equals(runs[1])
