@@ -20,6 +20,7 @@ def test_reconstruction_error_passes(capsys):
     (lambda X, R: np.mean(np.abs(R - X)), "mean absolute error"),
     (lambda X, R: np.mean(R - X), "without squaring"),
     (lambda X, R: 0.5 * np.mean((R - X) ** 2), "factor 1/2"),
+    (lambda X, R: 2 * np.mean((R - X) ** 2), "factor 2 too big"),
     (lambda X, R: np.mean((R - X) ** 2, axis=1), r"array of shape \(5,\)"),
     (lambda X, R: None, "return"),
     (lambda X, R: 1.0, "off: got 1"),
@@ -52,6 +53,7 @@ def test_pca_projection_case_is_a_real_pca():
 @pytest.mark.parametrize("fn, match", [
     (lambda X, mean, V: X @ V.T, "without centring"),
     (lambda X, mean, V: (X + mean) @ V.T, "added the mean"),
+    (lambda X, mean, V: (mean - X) @ V.T, r"wrong sign: it's \(X - mean\)"),
     (lambda X, mean, V: (X - X.mean(0)) @ V.T, "mean of X itself"),
     (lambda X, mean, V: V @ (X - mean).T, r"shape \(2, 7\)"),
     (lambda X, mean, V: (X - mean) @ V, "multiply by components.T"),
@@ -114,6 +116,50 @@ def _no_qr(A, B):
     return np.sort(np.degrees(np.arccos(c)))
 
 
+def _arcsin(A, B):
+    qa, _ = np.linalg.qr(A)
+    qb, _ = np.linalg.qr(B)
+    c = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1, 1)
+    return np.sort(np.degrees(np.arcsin(c)))
+
+
+def _squared_cosines(A, B):
+    qa, _ = np.linalg.qr(A)
+    qb, _ = np.linalg.qr(B)
+    m = qa.T @ qb
+    return np.sort(np.degrees(np.arccos(np.clip(np.linalg.eigvalsh(m @ m.T), -1, 1))))
+
+
+def _no_clip(A, B):
+    qa, _ = np.linalg.qr(A)
+    qb, _ = np.linalg.qr(B)
+    with np.errstate(invalid="ignore"):
+        return np.sort(np.degrees(np.arccos(np.linalg.svd(qa.T @ qb, compute_uv=False))))
+
+
+def test_same_subspace_case_needs_clipping():
+    """The (A, 2A) case is there to catch a missing clip: its cosines must round above 1 here."""
+    what, A, B = ch06._angle_cases()[-1]
+    assert "itself" in what
+    np.testing.assert_allclose(ch06.reference_principal_angles(A, B), 0.0, atol=1e-5)
+    qa, _ = np.linalg.qr(A)
+    qb, _ = np.linalg.qr(B)
+    assert (np.linalg.svd(qa.T @ qb, compute_uv=False) > 1.0).any()
+
+
+def test_messages_never_say_lambda():
+    checks = [(ch06.check_reconstruction_error, lambda X, R: np.sum((R - X) ** 2)),
+              (ch06.check_pca_projection, lambda X, mean, V: X @ V.T),
+              (ch06.check_param_count, lambda s: 7),
+              (ch06.check_principal_angles, lambda A, B: _good(A, B) + 1)]
+    for check, fn in checks:
+        with pytest.raises(ExerciseError) as info:
+            check(fn)
+        assert "<lambda>" not in str(info.value) and "lambda" not in str(info.value)
+    with pytest.raises(ExerciseError, match=r"^count_params\(\[64, 8\]\) = 7"):
+        ch06.check_param_count(lambda s: 7)
+
+
 @pytest.mark.parametrize("fn, match", [
     (lambda A, B: np.radians(_good(A, B)), "radians"),
     (lambda A, B: _good(A, B)[::-1], "wrong order"),
@@ -121,6 +167,9 @@ def _no_qr(A, B):
     (_no_qr, "orthonormal bases first"),
     (lambda A, B: _good(A, B)[:1], "one angle per column"),
     (lambda A, B: _good(A, B) + 1, "got"),
+    (_arcsin, "complement.*use arccos"),
+    (_squared_cosines, r"singular values of Qa.T @ Qb, not their squares"),
+    (_no_clip, r"NaN: clip the cosines into \[-1, 1\]"),
 ])
 def test_principal_angles_slips(fn, match):
     with pytest.raises(ExerciseError, match=match):

@@ -107,6 +107,30 @@ def test_code_explorer_show_default_restores_the_default(ae2, data, capsys):
     plt.close("all")
 
 
+def test_code_explorer_reaches_far_outside_the_data(ae2, data):
+    X_tr, _, y_tr, _ = data
+    ex = CodeExplorer(ae2, X_tr, y_tr)
+    lo, hi = ex.codes.min(axis=0), ex.codes.max(axis=0)
+    np.testing.assert_allclose(ex.lo, lo - 0.5 * (hi - lo), atol=1e-6)      # 50% of the range beyond
+    np.testing.assert_allclose(ex.hi, hi + 0.5 * (hi - lo), atol=1e-6)
+    assert ex.z1_slider.min == pytest.approx(ex.lo[0]) and ex.z2_slider.max == pytest.approx(ex.hi[1])
+    ex.z1_slider.value, ex.z2_slider.value = ex.z1_slider.max, ex.z2_slider.min     # a far corner
+    assert ex.nearest_distance > 0.4 * (hi - lo).min()                       # really far from any digit
+    assert "in code units" in ex.summary()
+    fig = ex.figure_()
+    ax = fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < ex.lo[0] and x1 > ex.hi[0] and y0 < ex.lo[1] and y1 > ex.hi[1]   # the marker is not cut
+    assert ax.get_xlabel() == "code $z_1$" and ax.get_ylabel() == "code $z_2$"
+    assert "code units" in fig.axes[2].get_title()
+    assert [c.description for c in ex.controls.values()] == ["code z₁", "code z₂"]
+    plt.close(fig)
+    narrow = CodeExplorer(ae2, X_tr, pad=0.0)
+    np.testing.assert_allclose(narrow.lo, lo, atol=1e-6)
+    with pytest.raises(ValueError, match="pad"):
+        CodeExplorer(ae2, X_tr, pad=-0.1)
+
+
 def test_code_explorer_without_labels(ae2, data):
     ex = CodeExplorer(ae2, data[1])
     assert ex.nearest_label is None and "nearest code" in ex.summary()
@@ -205,6 +229,21 @@ def test_error_vs_code_size_plots_the_table():
         np.testing.assert_allclose(line.get_xdata(), [2, 8, 32])
         np.testing.assert_allclose(line.get_ydata(), table[col])
     assert ax.get_yscale() == "log" and "code size" in ax.get_xlabel()
+    plt.close(fig)
+
+
+def test_error_vs_code_size_keeps_pca_visible_on_top():
+    import pandas as pd
+
+    from bplab.plots.autoencoder import error_vs_code_size
+    table = pd.DataFrame({"PCA": [0.05, 0.003], "PCA clipped to [0, 1]": [0.049, 0.0025],
+                          "linear AE": [0.05, 0.003], "nonlinear AE": [0.03, 0.0026]}, index=[2, 32])
+    fig = error_vs_code_size(table)
+    lines = {l.get_label(): l for l in fig.axes[0].lines}
+    assert list(lines) == list(table.columns)
+    assert lines["PCA"].get_zorder() > lines["linear AE"].get_zorder()      # drawn over the linear AE
+    assert lines["PCA clipped to [0, 1]"].get_linestyle() == ":"
+    np.testing.assert_allclose(lines["PCA clipped to [0, 1]"].get_ydata(), [0.049, 0.0025])
     plt.close(fig)
 
 

@@ -25,7 +25,12 @@ __all__ = ["ExerciseError", "check_reconstruction_error", "check_pca_projection"
 
 
 def _name(fn, default):
-    return getattr(fn, "__name__", default)
+    """The learner's function name for messages; ``default`` (the notebook's name for it) for
+    lambdas and other anonymous callables, so no message says "<lambda>"."""
+    name = getattr(fn, "__name__", None)
+    if not isinstance(name, str) or not name.isidentifier():     # "<lambda>", partials, ...
+        return default
+    return name
 
 
 def _as_float(what, v):
@@ -69,7 +74,7 @@ def _error_cases():
 
 def check_reconstruction_error(fn) -> None:
     r"""``fn(X, X_hat)`` must return :math:`\frac{1}{ND}\sum_{n,d}(\hat x_{nd} - x_{nd})^2`, one number."""
-    name = _name(fn, "your function")
+    name = _name(fn, "reconstruction_error")
     for X, R in _error_cases():
         got = _as_float(f"{name}(X, X_hat) for X of shape {X.shape}",
                         call_learner(fn, X.copy(), R.copy(), name=name))
@@ -90,6 +95,8 @@ def check_reconstruction_error(fn) -> None:
             (np.mean(np.abs(d)) ** 2, "square each difference first, then average"),
             (np.mean(d) ** 2, "square each difference first, then average"),
             (want / 2, "you have an extra factor 1/2: the loss here is the plain mean of squares"),
+            (2 * want, "factor 2 too big: the loss is the plain mean of squares (the 2 belongs to its "
+                       "derivative, 2/(N·D)·(X_hat - X), not to the loss)"),
         ]
         for value, msg in slips:
             if np.isclose(got, value, rtol=1e-9, atol=1e-12):
@@ -118,7 +125,7 @@ def check_pca_projection(fn) -> None:
     ``components`` has shape (k, d): its rows are the top-k principal directions (orthonormal).
     ``mean`` and ``components`` come from training data; X holds new rows.
     """
-    name = _name(fn, "your function")
+    name = _name(fn, "pca_project")
     for n, d, k, seed in [(7, 5, 2, 61), (4, 6, 3, 62)]:
         X, mean, comps = _pca_case(n, d, k, seed)
         try:
@@ -147,6 +154,8 @@ def check_pca_projection(fn) -> None:
         if np.allclose(got, X @ comps.T, rtol=1e-7, atol=1e-9):
             raise ExerciseError(f"{name}: you projected X without centring it; subtract the training "
                                 "mean first: (X - mean) @ components.T")
+        if np.allclose(got, -want, rtol=1e-7, atol=1e-9):
+            raise ExerciseError(f"{name}: wrong sign: it's (X - mean) @ components.T, not (mean - X)")
         if np.allclose(got, (X + mean) @ comps.T, rtol=1e-7, atol=1e-9):
             raise ExerciseError(f"{name}: you added the mean; subtract it: (X - mean) @ components.T")
         if np.allclose(got, (X - X.mean(0)) @ comps.T, rtol=1e-7, atol=1e-9):
@@ -171,7 +180,7 @@ PARAM_CASES = ([64, 8], [64, 32, 8], [784, 256, 64, 2], [10, 7, 5, 3])
 
 def check_param_count(fn) -> None:
     """``fn(sizes)`` must return the number of parameters (weights + biases) of Autoencoder(sizes)."""
-    name = _name(fn, "your function")
+    name = _name(fn, "count_params")
     for sizes in PARAM_CASES:
         raw = call_learner(fn, list(sizes), name=name)
         got = _as_float(f"{name}({sizes})", raw)
@@ -214,21 +223,34 @@ def _angle_cases():
     e = np.eye(3)
     line30 = np.array([[np.cos(np.pi / 6)], [np.sin(np.pi / 6)], [0.0]])
     rng = np.random.default_rng(64)
+    same = np.random.default_rng(24).normal(size=(6, 3))
     return [
         ("the x-axis and a line at 30° in the xy-plane", e[:, :1], line30),
         ("the xy-plane and the xz-plane", e[:, [0, 1]], e[:, [0, 2]]),
         ("two planes in 3-D given by non-orthonormal columns", np.array([[2.0, 1], [0, 1], [0, 0]]),
          np.array([[1.0, 0], [0, 3], [1, 3]])),
         ("two random 3-D subspaces of R^6", rng.normal(size=(6, 3)), rng.normal(size=(6, 3))),
+        # the same subspace twice (B = 2A): every angle is 0, and rounding pushes some of the
+        # computed cosines just above 1, where np.arccos gives NaN unless they are clipped
+        ("a 3-D subspace of R^6 and itself (B = 2A)", same, 2 * same),
     ]
 
 
 def check_principal_angles(fn) -> None:
     """``fn(A, B)`` must return the principal angles between the column spaces of A and B,
     in degrees, smallest first (A and B have the same number of columns here)."""
-    name = _name(fn, "your function")
+    name = _name(fn, "my_principal_angles")
     for what, A, B in _angle_cases():
-        got = _as_array(f"{name}(A, B) for {what}", call_learner(fn, A.copy(), B.copy(), name=name)).ravel()
+        raw_out = call_learner(fn, A.copy(), B.copy(), name=name)
+        try:
+            has_nan = bool(np.isnan(np.asarray(raw_out, dtype=np.float64)).any())
+        except (TypeError, ValueError):
+            has_nan = False
+        if has_nan:
+            raise ExerciseError(f"{name}(A, B) for {what} contains NaN: clip the cosines into [-1, 1] "
+                                "before np.arccos (np.clip(cosines, -1.0, 1.0)); rounding can give a "
+                                "cosine like 1.0000000000000002, and arccos of that is NaN")
+        got = _as_array(f"{name}(A, B) for {what}", raw_out).ravel()
         want = reference_principal_angles(A, B)
         if got.shape != want.shape:
             raise ExerciseError(f"{name}(A, B) for {what} returned {got.size} value(s), expected "
@@ -240,6 +262,13 @@ def check_principal_angles(fn) -> None:
         if np.allclose(np.sort(got), want, atol=1e-4):
             raise ExerciseError(f"{name}: the right angles in the wrong order {np.round(got, 3)}; "
                                 "sort them, smallest first (np.sort)")
+        if np.allclose(np.sort(got), np.sort(90.0 - want), atol=1e-4):
+            raise ExerciseError(f"{name}: you got the complement, 90° minus each angle: use arccos, "
+                                "not arcsin (the singular values are the COSINES of the angles)")
+        cos = np.cos(np.radians(want))
+        if np.allclose(np.sort(got), np.sort(np.degrees(np.arccos(np.clip(cos ** 2, -1, 1)))), atol=1e-4):
+            raise ExerciseError(f"{name}: use the singular values of Qa.T @ Qb, not their squares (the "
+                                "eigenvalues of M @ M.T or M.T @ M are the squared cosines)")
         if np.allclose(np.sort(got), np.sort(np.cos(np.radians(want))), atol=1e-6):
             raise ExerciseError(f"{name}: these are the cosines of the angles (the singular values); "
                                 "take np.degrees(np.arccos(...))")
@@ -249,5 +278,6 @@ def check_principal_angles(fn) -> None:
                                 "orthonormal bases first: Qa, _ = np.linalg.qr(A) (same for B), then "
                                 "the SVD of Qa.T @ Qb")
         raise ExerciseError(f"{name}(A, B) for {what}: got {np.round(got, 4)}, expected {np.round(want, 4)}")
-    passed(f"{name} finds the principal angles (30°; 0° and 90° for two planes sharing an axis; ...). "
+    passed(f"{name} finds the principal angles (30°; 0° and 90° for two planes sharing an axis; all 0° "
+           "for a subspace and itself, with the cosines safely clipped). "
            "bplab.pca.principal_angles does the same, more accurately near 0°.")

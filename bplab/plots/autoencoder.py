@@ -116,13 +116,18 @@ def error_vs_code_size(table, *, ax=None, title="Held-out reconstruction error a
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
     else:
         fig = ax.figure
-    styles = {"PCA": dict(color="black", marker="o", ls="--"),
-              "linear AE": dict(color="#1f77b4", marker="s", ls="-", mfc="none", ms=9),
-              "nonlinear AE": dict(color="#d62728", marker="^", ls="-")}
+    # PCA is drawn on top (zorder) as a thin dashed line with small dots: when the linear AE's
+    # curve (wide, hollow squares) lies exactly under it, both stay visible.
+    styles = {"PCA": dict(color="black", marker="o", ls="--", lw=1.3, ms=5, zorder=4),
+              "PCA clipped to [0, 1]": dict(color="0.45", marker="D", ls=":", lw=1.6, ms=6, mfc="none",
+                                            zorder=3),
+              "linear AE": dict(color="#1f77b4", marker="s", ls="-", lw=3.0, mfc="none", ms=11, alpha=0.8),
+              "nonlinear AE": dict(color="#d62728", marker="^", ls="-", lw=1.8)}
     ks = np.asarray(table.index, dtype=float)
     for col in table.columns:
-        ax.plot(ks, table[col].to_numpy(dtype=float), label=col, lw=1.8,
-                **styles.get(col, dict(marker="o")))
+        style = dict(lw=1.8, marker="o")
+        style.update(styles.get(col, {}))
+        ax.plot(ks, table[col].to_numpy(dtype=float), label=col, **style)
     ax.set_xscale("log", base=2)
     ax.set_xticks(ks)
     ax.set_xticklabels([str(int(k)) for k in ks])
@@ -139,7 +144,7 @@ def error_vs_code_size(table, *, ax=None, title="Held-out reconstruction error a
 
 
 def code_scatter(codes, labels=None, *, ax=None, title=None, marker=None, centroids=True,
-                 xlabel="code unit 1", ylabel="code unit 2", s=9, alpha=0.6):
+                 xlabel="code $z_1$", ylabel="code $z_2$", s=9, alpha=0.6):
     """Scatter a 2-D code, coloured by ``labels`` (0-9), with each class's digit at its centroid.
 
     ``marker`` = (z1, z2) draws a black cross there (the code explorer's current point).
@@ -165,7 +170,7 @@ def code_scatter(codes, labels=None, *, ax=None, title=None, marker=None, centro
             for c in np.unique(labels):
                 cx, cy = C[labels == c].mean(axis=0)
                 ax.text(cx, cy, str(c), fontsize=15, weight="bold", ha="center", va="center",
-                        color=CLASS_COLORS[int(c) % 10],
+                        color=CLASS_COLORS[int(c) % 10], clip_on=True,    # hidden when zoomed away
                         bbox=dict(boxstyle="circle,pad=0.15", fc="white", ec=CLASS_COLORS[int(c) % 10],
                                   alpha=0.85))
     if marker is not None:

@@ -4,8 +4,11 @@ r"""Chapter 06 widgets: walk through an autoencoder's code space, and watch it r
     For an autoencoder with a 2-number code. Two sliders pick a point :math:`(z_1, z_2)` in
     the code space; the decoder turns it into a new digit, drawn next to the scatter of the
     data's codes (coloured by labels the network never saw) and the real digit whose code is
-    nearest. State: ``code``, ``image`` (the decoded pixels), ``nearest_index``,
-    ``nearest_label``, ``codes`` (of X), ``figure`` (the last Figure drawn), ``n_draws``.
+    nearest. The sliders reach ``pad`` (default 50%) of the codes' range beyond the data on
+    every side, so you can also decode points far from any digit. State: ``code``, ``image``
+    (the decoded pixels), ``nearest_index``, ``nearest_label``, ``nearest_distance``
+    (Euclidean, in code units), ``codes`` (of X), ``lo``/``hi`` (the sliders' range),
+    ``figure`` (the last Figure drawn), ``n_draws``.
 
 ``DenoisingExplorer(ae, X_clean, compare=None)``
     A noise-level slider :math:`\sigma`: Gaussian noise of that standard deviation is added to
@@ -114,9 +117,11 @@ class CodeExplorer(_Explorer):
     X : data (n, ae input width) whose codes are scattered, e.g. the training set
     labels : optional class labels of X, only used for colours and the nearest-digit label
     start : optional (z1, z2) where the sliders start (default: the mean of the data's codes)
+    pad : how far the sliders reach beyond the data's codes, as a fraction of their range
+        (default 0.5: half the range on each side)
     """
 
-    def __init__(self, ae, X, labels=None, *, start=None):
+    def __init__(self, ae, X, labels=None, *, start=None, pad=0.5):
         import ipywidgets as w
 
         self.ae = _check_autoencoder(ae, code_size=2)
@@ -129,9 +134,10 @@ class CodeExplorer(_Explorer):
                                  f"got shape {lab.shape} dtype {lab.dtype}")
             self.labels = lab
         self.codes = np.asarray(ae.encode(self.X), dtype=np.float64)
+        self.pad = check_positive_number(pad, "pad", allow_zero=True)
         lo, hi = self.codes.min(axis=0), self.codes.max(axis=0)
-        pad = 0.1 * (hi - lo) + 1e-9
-        self.lo, self.hi = lo - pad, hi + pad
+        reach = self.pad * (hi - lo) + 1e-9
+        self.lo, self.hi = lo - reach, hi + reach
         if start is None:
             start = self.codes.mean(axis=0)
         start = np.asarray(start, dtype=float).reshape(-1)
@@ -142,11 +148,11 @@ class CodeExplorer(_Explorer):
 
         steps = (self.hi - self.lo) / 200
         self.z1_slider = w.FloatSlider(value=self.defaults["z1"], min=float(self.lo[0]), max=float(self.hi[0]),
-                                       step=float(steps[0]), description="code unit 1 (z₁)",
+                                       step=float(steps[0]), description="code z₁",
                                        readout_format=".2f", continuous_update=False, style=_STYLE,
                                        layout=w.Layout(width="420px"))
         self.z2_slider = w.FloatSlider(value=self.defaults["z2"], min=float(self.lo[1]), max=float(self.hi[1]),
-                                       step=float(steps[1]), description="code unit 2 (z₂)",
+                                       step=float(steps[1]), description="code z₂",
                                        readout_format=".2f", continuous_update=False, style=_STYLE,
                                        layout=w.Layout(width="420px"))
         # The slider snaps values to its step grid in the browser; keep the exact default here.
@@ -182,7 +188,7 @@ class CodeExplorer(_Explorer):
         near = f"nearest code in the data: example {self.nearest_index}"
         if self.nearest_label is not None:
             near += f", a '{self.nearest_label}'"
-        return f"{text}; {near} (distance {self.nearest_distance:.2f})"
+        return f"{text}; {near} (distance {self.nearest_distance:.2f} in code units)"
 
     def figure_(self):
         """The scatter with a marker, the decoded digit and the nearest real digit; returns the Figure."""
@@ -197,12 +203,14 @@ class CodeExplorer(_Explorer):
         ax_n = fig.add_subplot(gs[0, 2])
         code_scatter(self.codes, self.labels, ax=ax_s, marker=self.code, s=6, alpha=0.45,
                      title="the data's 2-D codes (colours: labels the\nautoencoder never saw)")
-        ax_s.set_xlim(self.lo[0], self.hi[0])
-        ax_s.set_ylim(self.lo[1], self.hi[1])
+        # the sliders' whole range plus a margin, so the marker stays whole even at a slider's end
+        margin = 0.04 * (self.hi - self.lo)
+        ax_s.set_xlim(self.lo[0] - margin[0], self.hi[0] + margin[0])
+        ax_s.set_ylim(self.lo[1] - margin[1], self.hi[1] + margin[1])
         digit_image(ax_d, self.image, title=f"decoded from the ✕\n({self.code[0]:.2f}, {self.code[1]:.2f})")
         near_title = "nearest real digit"
         if self.nearest_label is not None:
-            near_title += f"\n(a '{self.nearest_label}', distance {self.nearest_distance:.2f})"
+            near_title += f"\n(a '{self.nearest_label}', {self.nearest_distance:.2f} code units away)"
         digit_image(ax_n, self.X[self.nearest_index], title=near_title)
         fig.tight_layout()
         return fig
