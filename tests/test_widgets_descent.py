@@ -207,3 +207,44 @@ def test_repr_and_mimebundle():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DescentExplorer(**kwargs)
+
+
+# ------------------------------------------------------------ browser-test findings, pinned down
+def _d3_readout(value, fmt):
+    """What the slider's readout shows: d3-format ".3" = toPrecision(3) with trailing zeros trimmed."""
+    assert fmt == ".3"
+    s = f"{value:#.3g}"                    # = JavaScript's toPrecision(3) for 1e-6 <= value < 1e3
+    return s.rstrip("0").rstrip(".") if "." in s and "e" not in s else s
+
+
+def test_blowup_message_and_loss_plot_agree(ex):
+    """'Diverged at step 4' while the curve ended at step 3 on an axis with 0.5-step ticks."""
+    ex.lr.value = 10.0
+    assert ex.result.blew_up and ex.result.diverged_at == 4
+    ax = ex.figure.axes[1]
+    steps = ax.lines[0].get_xdata()
+    assert steps[-1] == 3 == len(ex.losses) - 1          # the last step drawn ...
+    assert "The curve stops at step 3, the last step before the blow-up" in ex.message   # ... is named
+    assert any(np.allclose(line.get_xdata(), 4) for line in ax.lines[1:])   # and step 4 is marked
+    assert any("step 4" in t.get_text() for t in ax.texts)
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    banner = " ".join(t.get_text().replace("\n", " ") for t in ex.figure.axes[0].texts)
+    assert "stops at step 3" in banner
+    assert "stops at step 3" in ex.summary()
+
+
+def test_learning_rate_shown_the_same_everywhere():
+    """RMSProp's title said lr=0.0112202 while the readout said 0.0112."""
+    ex = DescentExplorer(surface="rosenbrock", optimizer="RMSProp")
+    s = ex.lr
+    for k in range(int(round((s.max - s.min) / s.step)) + 1):
+        v = 10 ** (s.min + k * s.step)
+        assert _d3_readout(v, s.readout_format) == f"{v:.3g}", v
+    ex.lr.value = 10 ** -1.95                             # a slider position: 0.0112202...
+    assert _d3_readout(ex.lr.value, s.readout_format) == "0.0112"
+    assert ex.result.optimizer.startswith("RMSProp(lr=0.0112,")   # what ran is what is shown
+    ex.update()
+    assert ex.figure.axes[1].get_title().startswith("RMSProp(lr=0.0112,")
+    plt.close(ex.figure)

@@ -319,3 +319,73 @@ def test_show_default_leaves_no_widgets(monkeypatch):
     monkeypatch.setattr(plt, "show", lambda *a, **k: None)
     pg = Playground.show_default(epochs=10)
     assert pg.ui is None
+
+
+# ------------------------------------------------------------ browser-test findings, pinned down
+def _d3_readout(value, fmt):
+    """What the slider's readout shows: d3-format ".3" = toPrecision(3) with trailing zeros trimmed."""
+    assert fmt == ".3"
+    s = f"{value:#.3g}"                    # = JavaScript's toPrecision(3) for 1e-6 <= value < 1e3
+    return s.rstrip("0").rstrip(".") if "." in s and "e" not in s else s
+
+
+def test_readout_and_title_show_the_same_learning_rate(pg):
+    """The readout said 0.40 while the title said lr = 0.398: one format for both."""
+    s = pg.lr_slider
+    for k in range(int(round((s.max - s.min) / s.step)) + 1):
+        v = 10 ** (s.min + k * s.step)
+        assert _d3_readout(v, s.readout_format) == f"{v:.3g}", v
+    other = Playground(lr=10 ** -0.4, epochs=10, widgets=False)
+    fig = other.figure()
+    assert "lr = 0.398" in _fig_texts(fig) and "lr=0.398" in other.summary()
+    assert _d3_readout(10 ** -0.4, s.readout_format) == "0.398"
+    plt.close(fig)
+
+
+def test_unstable_says_too_large_but_not_diverged():
+    """The notebook and the widget must agree: lr = 10 on the moons is unstable, not diverged."""
+    pg = Playground(lr=10.0, widgets=False)
+    assert pg.status == "unstable"
+    assert "learning rate is too large" in pg.message and "not a divergence" in pg.message
+
+
+def _legend_hides_data(ax):
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    for line in ax.lines:
+        xy = line.get_xydata()
+        if len(xy) < 3:                    # the axhline / axvline markers
+            continue
+        pts = ax.transData.transform(xy[np.isfinite(xy).all(axis=1)])
+        inside = ((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1) & (pts[:, 1] >= box.y0) & (pts[:, 1] <= box.y1))
+        if inside.any():
+            return True
+    return False
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(lr=10.0), dict(dataset="spirals", activation="relu", lr=10.0),
+                                    dict(activation="linear", lr=10.0, epochs=10)])
+def test_loss_legend_covers_no_curve(kwargs):
+    pg = Playground(widgets=False, **kwargs)
+    fig = pg.figure()
+    assert not _legend_hides_data(fig.axes[0])
+    plt.close(fig)
+
+
+def test_loss_curve_has_whole_epoch_ticks():
+    pg = Playground(activation="linear", lr=3.0, widgets=False)      # 1 epoch + the divergence line
+    fig = pg.figure()
+    ticks = [t for t in fig.axes[0].get_xticks() if fig.axes[0].get_xlim()[0] <= t <= fig.axes[0].get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    plt.close(fig)
+
+
+def test_activation_figure_fits_the_notebook_column():
+    """1290 px wide was shrunk to 75 % in JupyterLab: at 100 dpi it must fit about 1000 px."""
+    from bplab.plots import boundary
+
+    fig = boundary.plot_activations()
+    fig.canvas.draw()
+    width = fig.get_tightbbox().width
+    assert width * 100 <= 1000 and fig.get_figwidth() <= 10
+    plt.close(fig)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 __all__ = ["CLASS_COLORS", "decision_grid", "plot_decision_boundary", "plot_loss_curve",
-           "plot_boundary_snapshots", "plot_activations", "plot_lim"]
+           "plot_boundary_snapshots", "plot_activations", "plot_lim", "legend_on_top"]
 
 #: point colours, class 0 then class 1 (then more, for multi-class data)
 CLASS_COLORS = ("#1f6fb4", "#f08a24", "#2ca02c", "#d62728", "#9467bd",
@@ -152,13 +152,16 @@ def plot_decision_boundary(model, X, y, *, ax=None, grid=None, title=None, resol
 
 
 def plot_loss_curve(history, *, ax=None, title=None, logy: bool = True, marks=None,
-                    val_label: str = "test", diverged_epoch=None):
+                    val_label: str = "test", diverged_epoch=None, legend_loc="upper right"):
     """Training loss (and ``val_loss`` if present, labelled ``val_label``) against the epoch.
 
     With ``logy`` the y axis is logarithmic when the loss spans more than a factor of 20.
 
     ``marks``: epochs to mark with dotted vertical lines (e.g. snapshot epochs).
-    ``diverged_epoch``: draw a red line where training blew up. Returns the Axes.
+    ``diverged_epoch``: draw a red line where training blew up.
+    ``legend_loc``: any matplotlib legend location, or ``"top"``: one row along the top, with
+    the y axis extended so that no curve reaches it (:func:`legend_on_top`; for a loss that
+    stays high, where an upper-right legend would cover the curves). Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
@@ -184,14 +187,36 @@ def plot_loss_curve(history, *, ax=None, title=None, logy: bool = True, marks=No
         # log scale only when the loss spans more than a factor of 20 (else it just looks odd)
         if np.all(np.isfinite(vals)) and np.all(vals > 0) and vals.max() > 20 * vals.min():
             ax.set_yscale("log")
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))   # whole epochs
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss (cross-entropy)" + (", log scale" if ax.get_yscale() == "log" else ""))
     if len(epochs) or diverged_epoch is not None:
-        ax.legend(fontsize=8, loc="upper right")
+        if legend_loc == "top":
+            legend_on_top(ax)
+        else:
+            ax.legend(fontsize=8, loc=legend_loc)
     ax.grid(alpha=0.3, which="both")
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def legend_on_top(ax, *, fontsize=8, room=0.17):
+    """The legend of ``ax`` in one row along the top of the axes, above every curve: the y axis
+    is extended upwards by ``room`` (a fraction of the new height, on a log axis in decades) so
+    that no data reaches the legend's band. Call it after everything is drawn and the y scale
+    is set. Returns the Legend."""
+    handles, labels = ax.get_legend_handles_labels()
+    ax.autoscale_view()
+    lo, hi = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        lo, hi = max(lo, 1e-300), max(hi, 1e-300)
+        ax.set_ylim(lo, hi * (hi / lo) ** (room / (1 - room)))
+    else:
+        ax.set_ylim(lo, hi + (hi - lo) * room / (1 - room))
+    return ax.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=fontsize,
+                     framealpha=0.9, handlelength=1.8, columnspacing=1.2, borderaxespad=0.3)
 
 
 def plot_boundary_snapshots(snapshots, X, y, *, history=None, ncols: int = 3, size: float = 3.4,
@@ -251,10 +276,12 @@ def plot_boundary_snapshots(snapshots, X, y, *, history=None, ncols: int = 3, si
     return fig
 
 
-def plot_activations(names=None, *, z=None, size: float = 2.6):
+def plot_activations(names=None, *, z=None, size: float = 1.96):
     """Each activation f(z) (top row) above its derivative f'(z) (bottom row). Returns the Figure.
 
     The derivatives share one y scale (at least 0 ... 1), so their sizes can be compared.
+    ``size`` is the width of one column in inches: the default puts all five activations in
+    9.8 inches, which JupyterLab shows at full size (980 px at 100 dpi) without shrinking it.
     """
     import matplotlib.pyplot as plt
 
@@ -264,7 +291,7 @@ def plot_activations(names=None, *, z=None, size: float = 2.6):
     if not names:
         raise ValueError("names is empty: give at least one activation name")
     z = np.linspace(-4, 4, 801) if z is None else np.asarray(z, dtype=float)
-    fig, axes = plt.subplots(2, len(names), figsize=(size * len(names), size * 1.75),
+    fig, axes = plt.subplots(2, len(names), figsize=(size * len(names), size * 1.9),
                              squeeze=False, sharex=True)
     lo, hi = 0.0, 1.0
     for j, name in enumerate(names):

@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 
-__all__ = ["contour", "draw_path", "path_panels", "loss_curves", "explorer_figure",
+__all__ = ["contour", "draw_path", "path_panels", "loss_curves", "explorer_figure", "explain",
            "PATH_COLORS", "LOSS_FLOOR", "STALLED_COLOR"]
 
 PATH_COLORS = ["#d62728", "#ff7f0e", "#e377c2", "#17becf", "#ffffff", "#bcbd22"]
@@ -136,9 +136,30 @@ def _banner(ax, text, *, small=False, color="#b00020"):
             bbox=dict(boxstyle="round,pad=0.5", fc=color, ec="none", alpha=0.9))
 
 
-def explorer_figure(surface, result, *, title=None, figsize=(10.5, 4.2)):
+def explain(result):
+    """``result.message``, told the way :func:`explorer_figure` draws the run.
+
+    A run that blew up at step k keeps only steps 0 ... k-1 (step k's point is not finite, or
+    its loss is past the cut-off), so the loss curve ends at k-1. The message then says so:
+    "Diverged at step 4: ... The curve stops at step 3, the last step before the blow-up. ..."
+    Any other message is returned unchanged."""
+    message = str(result.message)
+    m = re.match(r"Diverged at step (\d+): (.*?)\. (lr=.*)$", message, re.S)
+    if not (getattr(result, "blew_up", False) and m):
+        return message
+    k = int(m.group(1))
+    return (f"Diverged at step {k}: {m.group(2)}. The curve stops at step {k - 1}, the last step "
+            f"before the blow-up. {m.group(3)}")
+
+
+def explorer_figure(surface, result, *, title=None, loss_title=None, figsize=(10, 4.2)):
     """The descent explorer's view: contour with the path (left), loss against step (right);
-    a diverged run gets a red banner with ``result.message``. Returns the Figure."""
+    a diverged run gets a red banner with :func:`explain` of the result, and a run that blew up
+    at step k a red dashed line at step k on the loss plot (its curve ends at step k - 1, the
+    last point with a finite loss below the cut-off). ``loss_title`` defaults to
+    ``result.optimizer``. Returns the Figure."""
+    from matplotlib.ticker import MaxNLocator
+
     plt = _plt()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1.15, 1]})
     contour(surface, ax)
@@ -146,16 +167,26 @@ def explorer_figure(surface, result, *, title=None, figsize=(10.5, 4.2)):
     ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
     ax.set_title(title or surface.title, fontsize=10)
     losses = np.maximum(np.asarray(result.losses) - surface.f_min, LOSS_FLOOR)
-    ax2.semilogy(np.arange(len(losses)), losses, color=PATH_COLORS[0])
+    steps = np.arange(len(losses))
+    ax2.semilogy(steps, losses, color=PATH_COLORS[0], marker="o" if len(losses) <= 30 else None, ms=4)
     ax2.set_xlabel("step")
     ax2.set_ylabel("loss above the global minimum (log)")
     ax2.grid(True, alpha=0.3)
-    ax2.set_title(f"{result.optimizer}", fontsize=9)
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))   # whole steps
+    ax2.set_title(loss_title or f"{result.optimizer}", fontsize=9)
+    text = explain(result)
     if result.diverged:
-        _banner(ax, result.message)
+        _banner(ax, text)
+        k = getattr(result, "diverged_at", None)
+        if getattr(result, "blew_up", False) and k is not None:
+            ax2.axvline(k, color="#b00020", ls="--", lw=1.5)
+            ax2.annotate(f"step {k}:\nblew up\n(not drawn)", (k, 0.5), xycoords=ax2.get_xaxis_transform(),
+                         xytext=(-5, 0), textcoords="offset points", ha="right", va="center",
+                         fontsize=8.5, color="#b00020")
+            ax2.set_xlim(-0.05 * k, k + 0.05 * k + 0.2)
     else:
         stalled = result.status == "stalled"
-        ax2.text(0.97, 0.95, _wrap(result.message, 58), transform=ax2.transAxes,
+        ax2.text(0.97, 0.95, _wrap(text, 58), transform=ax2.transAxes,
                  ha="right", va="top", ma="left", fontsize=8, color="#8a4b00" if stalled else "k",
                  bbox=dict(boxstyle="round", fc="#fff3e0" if stalled else "white",
                            ec=STALLED_COLOR if stalled else "0.7"))

@@ -37,14 +37,21 @@ def layer_norm_bars(series, *, ax=None, title=None, ylabel=r"$\Vert\partial C/\p
     """Grouped bars on a log scale, one group per layer and one bar per entry of ``series``
     (a dict ``label -> per-layer values``, first layer first). ``labels`` names the groups
     (default 'layer 1', 'layer 2', ...). ``errors`` (optional) is a dict with some of the same
-    labels ``-> per-layer standard deviations``, drawn as ±1 std error bars. Returns the Figure."""
+    labels ``-> per-layer standard deviations``, drawn as ±1 std error bars. Returns the Figure.
+
+    A log axis cannot show 0, infinity or NaN (a layer that did not move, or a training run
+    that blew up): such a value gets no bar but a small grey label ('0', 'inf', 'NaN') at the
+    bottom of its slot, and the axis limits come from the finite positive values only. When
+    there are none, the panel says so instead of drawing an empty chart.
+    ``ax.skipped`` (the Axes drawn on) lists ``(label, layer index, value)`` for every value
+    left out."""
     plt = _plt()
     if not isinstance(series, dict) or not series:
         raise TypeError("series must be a non-empty dict {label: per-layer values}")
     errors = {} if errors is None else errors
     if not isinstance(errors, dict) or not set(errors) <= set(series):
         raise TypeError("errors must be a dict {label: per-layer std} whose labels are keys of series")
-    vals = {k: np.asarray(v, dtype=float) for k, v in series.items()}
+    vals = {k: np.asarray(v, dtype=float).ravel() for k, v in series.items()}
     n = max(len(v) for v in vals.values())
     own_figure = ax is None
     if own_figure:
@@ -54,30 +61,50 @@ def layer_norm_bars(series, *, ax=None, title=None, ylabel=r"$\Vert\partial C/\p
     labels = labels or [f"layer {i + 1}" for i in range(n)]
     width = 0.8 / len(vals)
     x = np.arange(n)
+    skipped = []
+    lows, highs = [], []
     for i, (name, v) in enumerate(vals.items()):
         pos = x[:len(v)] - 0.4 + width * (i + 0.5)
-        bars = ax.bar(pos, v, width, label=name, color=COLORS[i % len(COLORS)], edgecolor="k", lw=0.5)
-        top = v
+        ok = np.isfinite(v) & (v > 0)                   # what a log axis can show
+        shown = np.where(ok, v, np.nan)
+        bars = ax.bar(pos, shown, width, label=name, color=COLORS[i % len(COLORS)], edgecolor="k", lw=0.5)
+        top = shown
         if name in errors:
-            err = np.asarray(errors[name], dtype=float)
+            err = np.asarray(errors[name], dtype=float).ravel()
             if err.shape != v.shape:
                 raise ValueError(f"errors[{name!r}] has {err.size} entries, series[{name!r}] {v.size}")
-            ax.errorbar(pos, v, yerr=err, fmt="none", ecolor="k", elinewidth=0.9, capsize=3)
-            top = v + err
+            err = np.where(ok & np.isfinite(err), err, 0.0)
+            ax.errorbar(pos[ok], v[ok], yerr=err[ok], fmt="none", ecolor="k", elinewidth=0.9, capsize=3)
+            top = shown + err
+            low = shown - err
+            lows.append(np.where(low > 0, low, shown)[ok])
+        else:
+            lows.append(shown[ok])
+        highs.append(top[ok])
         if annotate and n * len(vals) <= 24:
-            for b, val, t in zip(bars, v, top):
-                ax.annotate(_fmt(val), (b.get_x() + b.get_width() / 2, t), ha="center", va="bottom",
-                            fontsize=7.5, xytext=(0, 1.5), textcoords="offset points")
+            for b, val, t, good in zip(bars, v, top, ok):
+                if good:
+                    ax.annotate(_fmt(val), (b.get_x() + b.get_width() / 2, t), ha="center", va="bottom",
+                                fontsize=7.5, xytext=(0, 1.5), textcoords="offset points")
+        for j in np.flatnonzero(~ok):
+            skipped.append((name, int(j), float(v[j])))
+            word = "NaN" if np.isnan(v[j]) else "inf" if np.isinf(v[j]) else "0" if v[j] == 0 else f"{v[j]:.2g}"
+            ax.annotate(word, (pos[j], 0), xycoords=("data", "axes fraction"), ha="center", va="bottom",
+                        fontsize=7.5, color="0.35", xytext=(0, 2), textcoords="offset points")
     ax.set_yscale("log")
     ax.set_xticks(x)
     ax.set_xticklabels(labels)
     ax.set_ylabel(ylabel)
-    lows = {k: np.where(v - np.asarray(errors.get(k, 0.0)) > 0, v - np.asarray(errors.get(k, 0.0)), v)
-            for k, v in vals.items()}
-    lo = min(float(v[v > 0].min()) for v in lows.values() if (v > 0).any())
-    hi = max(float(np.nanmax(v + np.asarray(errors.get(k, 0.0), dtype=float))) for k, v in vals.items())
-    # whole decades, so that log ticks are labelled and panels are easy to compare
-    ax.set_ylim(10.0 ** np.floor(np.log10(lo / 2)), 10.0 ** np.ceil(np.log10(hi * 3)))
+    lows = np.concatenate(lows)
+    highs = np.concatenate(highs)
+    if lows.size:
+        lo, hi = float(lows.min()), float(highs.max())
+        # whole decades, so that log ticks are labelled and panels are easy to compare
+        ax.set_ylim(10.0 ** np.floor(np.log10(lo / 2)), 10.0 ** np.ceil(np.log10(hi * 3)))
+    else:
+        ax.set_ylim(1e-3, 1.0)
+        ax.text(0.5, 0.5, "no finite value above 0 to draw", ha="center", va="center",
+                transform=ax.transAxes, fontsize=9, color="0.35")
     from matplotlib.ticker import NullFormatter
     ax.yaxis.set_minor_formatter(NullFormatter())
     if title:
@@ -87,6 +114,7 @@ def layer_norm_bars(series, *, ax=None, title=None, ylabel=r"$\Vert\partial C/\p
     ax.grid(axis="y", which="major", alpha=0.3)
     if own_figure:                 # on a caller's axes the caller does the layout
         fig.tight_layout()
+    ax.skipped = skipped
     return fig
 
 
@@ -225,12 +253,20 @@ def remedy_lines(table, *, note=None, figsize=(8.5, 4.4)):
     return fig
 
 
-def gradient_explorer_figure(grad_norms, weight_change, *, title="", message=None, figsize=(10, 3.8)):
+def gradient_explorer_figure(grad_norms, weight_change, *, title="", message=None, note=None,
+                             figsize=(10, 3.8)):
     """The widget's two panels: gradient norm per layer at initialisation and mean relative
-    weight change per epoch of each layer during a short training (or ``message`` there when
-    training diverged). Returns the Figure."""
+    weight change per epoch of each layer during a short training.
+
+    ``message`` (training diverged) replaces the right panel by that text in a red box: its
+    numbers are meaningless then. ``note`` (training finished but failed, or has not learned
+    yet) keeps both panels and adds the text in a yellow box below them; the figure grows by
+    as many lines as the note needs. Returns the Figure."""
     plt = _plt()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=figsize)
+    note_lines = "\n".join(textwrap.wrap(str(note), 120)) if note else ""
+    n_note = note_lines.count("\n") + 1 if note else 0
+    extra = 0.25 + 0.19 * n_note if note else 0.0        # inches added below the panels
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(figsize[0], figsize[1] + extra))
     g = np.asarray(grad_norms, dtype=float)
     labels = [str(i + 1) for i in range(len(g) - 1)] + ["out"]
     annotate = len(g) <= 8
@@ -239,20 +275,25 @@ def gradient_explorer_figure(grad_norms, weight_change, *, title="", message=Non
     a1.set_xlabel("layer")
     if message:
         a2.set_axis_off()
-        a2.text(0.5, 0.5, "\n".join(textwrap.wrap(message, 42)), ha="center", va="center",
-                fontsize=10.5, transform=a2.transAxes,
-                bbox=dict(boxstyle="round", fc="#fff3cd", ec="#d4a106"))
+        a2.text(0.5, 0.5, "\n".join(textwrap.wrap(message, 46)), ha="center", va="center",
+                fontsize=10, transform=a2.transAxes, color="#7a1010",
+                bbox=dict(boxstyle="round", fc="#fdecea", ec="#b03a2e"))
     else:
         w = np.asarray(weight_change, dtype=float)
-        if (w > 0).any():
-            layer_norm_bars({"": np.where(w > 0, w, np.nan)}, ax=a2, labels=labels, annotate=annotate,
+        if (np.isfinite(w) & (w > 0)).any():
+            layer_norm_bars({"": w}, ax=a2, labels=labels, annotate=annotate,
                             ylabel=r"mean $\Vert\Delta W^l\Vert/\Vert W^l\Vert$ per epoch",
                             title="how far each layer's weights move")
         else:
             a2.text(0.5, 0.5, "no layer moved", ha="center", va="center", transform=a2.transAxes)
         a2.set_xlabel("layer")
+    if note:
+        fig.text(0.5, 0.1 / fig.get_figheight(), note_lines, ha="center", va="bottom", fontsize=9.5,
+                 color="#5c4300", bbox=dict(boxstyle="round,pad=0.4", fc="#fff6d5", ec="#d4a000"))
     if title:
         fig.suptitle(title, fontsize=10)
     # fixed margins instead of tight_layout: the widget redraws this often, and it is 3x faster
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.78 if title else 0.9, wspace=0.28)
+    h = fig.get_figheight()
+    top_in = 0.84 if title else 0.38                      # inches above the panels
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=(0.5 + extra) / h, top=1 - top_in / h, wspace=0.28)
     return fig

@@ -23,7 +23,7 @@ import numpy as np
 from ..optim import SGD, Adam, RMSProp
 from ..surfaces import SURFACES, get_surface, run_path
 
-__all__ = ["DescentExplorer", "DEFAULT_LR", "DEFAULT_STEPS"]
+__all__ = ["DescentExplorer", "DEFAULT_LR", "DEFAULT_STEPS", "shown_lr"]
 
 OPTIMIZER_CLASSES = {"SGD": SGD, "RMSProp": RMSProp, "Adam": Adam}
 SURFACE_LABELS = {"bowl": "elongated bowl", "rosenbrock": "Rosenbrock valley",
@@ -35,6 +35,17 @@ DEFAULT_LR = {
 }
 DEFAULT_STEPS = {"bowl": 100, "rosenbrock": 1000, "two_wells": 100}
 LR_RANGE = (-4.0, 1.0)     # log10 of the learning-rate slider's ends
+# The slider's readout format: d3-format ".3" is 3 significant digits with trailing zeros trimmed
+# (0.1, 0.0112, 10), which over LR_RANGE is exactly Python's f"{lr:.3g}". The optimiser runs
+# with that rounded value (see :func:`shown_lr`), so the readout, the titles and the messages
+# all show the learning rate that was used.
+LR_READOUT = ".3"
+
+
+def shown_lr(value) -> float:
+    """The learning rate as the slider's readout shows it (3 significant digits), e.g.
+    10**-1.95 = 0.0112202 -> 0.0112. The explorer runs its optimiser with this value."""
+    return float(f"{float(value):.3g}")
 
 
 def _make_optimizer(name, lr, momentum):
@@ -70,7 +81,7 @@ class DescentExplorer:
         self.optimizer = w.Dropdown(options=list(OPTIMIZER_CLASSES), value=optimizer,
                                     description="optimiser", style=style, layout=layout)
         self.lr = w.FloatLogSlider(value=lr, base=10, min=LR_RANGE[0], max=LR_RANGE[1], step=0.05,
-                                   description="learning rate η", readout_format=".3g",
+                                   description="learning rate η", readout_format=LR_READOUT,
                                    continuous_update=False, style=style, layout=layout)
         self.momentum = w.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
                                       description="momentum μ (SGD only)", readout_format=".2f",
@@ -139,8 +150,9 @@ class DescentExplorer:
 
     # ------------------------------------------------------------- compute and draw
     def make_optimizer(self):
-        """A fresh optimiser from the current control values."""
-        return _make_optimizer(self.optimizer.value, float(self.lr.value), float(self.momentum.value))
+        """A fresh optimiser from the current control values (the learning rate rounded to the
+        3 significant digits the slider shows, :func:`shown_lr`)."""
+        return _make_optimizer(self.optimizer.value, shown_lr(self.lr.value), float(self.momentum.value))
 
     def compute(self):
         """Run the path for the current control values; sets and returns ``result``."""
@@ -160,7 +172,9 @@ class DescentExplorer:
 
     @property
     def message(self):
-        return self.result.message
+        """What the figure says about the run (:func:`bplab.plots.descent.explain`)."""
+        from ..plots.descent import explain
+        return explain(self.result)
 
     @property
     def status(self):
@@ -195,7 +209,7 @@ class DescentExplorer:
 
     def summary(self) -> str:
         r = self.result
-        return f"{r.optimizer} on {r.surface}, start {tuple(np.round(r.path[0], 2).tolist())}: {r.message}"
+        return f"{r.optimizer} on {r.surface}, start {tuple(np.round(r.path[0], 2).tolist())}: {self.message}"
 
     # ------------------------------------------------------------- display
     def display(self):

@@ -38,9 +38,10 @@ network that answers 50 : 50 for every point, i.e. a coin flip):
 ``"diverged"``  the loss or a weight became NaN or infinite: :func:`bplab.fit` raised
                 :class:`bplab.DivergenceError` and stopped. Only this is called diverged.
 ``"unstable"``  training finished with finite numbers, but the loss averaged over the last
-                5 epochs stayed above twice a coin flip's (2 ln 2 ≈ 1.39): the steps are so
-                large that the network keeps jumping around instead of settling (with
-                bounded activations such as tanh this never turns into NaN).
+                5 epochs stayed above twice a coin flip's (2 ln 2 ≈ 1.39): the learning rate
+                is too large, the network keeps jumping around instead of settling (with
+                bounded activations such as tanh this never turns into NaN). Not called
+                diverged, and its message says so: nothing became NaN or infinite.
 ``"slow"``      lr <= 0.01 and the loss fell by less than 10 % and is still above ln 2 / 2.
 ``"stuck"``     train accuracy <= 60 %: no better than a coin flip.
 ``"limited"``   a linear network (activation 'linear') below 90 % train accuracy: however
@@ -73,6 +74,9 @@ EPOCH_RANGE = (10, 500)
 SEED_RANGE = (0, 999)
 
 _STYLE = {"description_width": "initial"}
+# d3-format ".3" (the slider's readout) is 3 significant digits with trailing zeros trimmed: over
+# LR_RANGE exactly what Python's f"{lr:.3g}" writes, so the readout and the figure show one number.
+LR_READOUT = ".3"
 
 #: every value ``Playground.status`` can take, in the order they are checked (see the module doc)
 STATUSES = ("diverged", "unstable", "slow", "stuck", "limited", "ok")
@@ -164,7 +168,7 @@ class Playground:
         dataset, epochs, seed = st["dataset"], st["epochs"], st["seed"]
         self.lr_slider = w.FloatLogSlider(
             value=lr, base=10, min=math.log10(LR_RANGE[0]), max=math.log10(LR_RANGE[1]), step=0.1,
-            description="learning rate", readout_format=".2g", continuous_update=False, style=_STYLE,
+            description="learning rate", readout_format=LR_READOUT, continuous_update=False, style=_STYLE,
             layout=w.Layout(width="380px"))
         self.activation_dropdown = w.Dropdown(options=list(ACTIVATIONS), value=activation,
                                               description="activation", style=_STYLE,
@@ -348,7 +352,7 @@ class Playground:
                 per_epoch = -(-self.n // self.batch_size)
                 step = f" (step {self.diverged_step - (diverged_at - 1) * per_epoch} of {per_epoch})"
             self.message = (f"diverged in epoch {diverged_at}{step}: learning rate too large\n"
-                            f"(the loss became NaN or infinite at lr = {lr:g}; try lr = {lr / 10:g})")
+                            f"(the loss became NaN or infinite at lr = {lr:.3g}; try lr = {lr / 10:.3g})")
             return
         loss = hist["loss"].to_numpy()
         final = float(loss[-min(5, len(loss)):].mean())
@@ -357,8 +361,10 @@ class Playground:
             self.message = (f"unstable: the loss stayed above twice a coin flip's "
                             f"(2 ln 2 = {2 * chance:.2f}): "
                             f"{loss[0]:.2f} after epoch 1, {final:.2f} on average over the last "
-                            f"{min(5, len(loss))} epochs. The steps are too large to settle; "
-                            f"try a smaller learning rate (lr = {lr / 10:g})")
+                            f"{min(5, len(loss))} epochs. The learning rate is too large: the steps "
+                            f"overshoot and never settle. Every number stayed finite, so this is "
+                            f"not a divergence (no NaN, no infinity); try a smaller learning rate "
+                            f"(lr = {lr / 10:.3g})")
             return
         fell = 1.0 - float(loss[-1]) / float(loss[0])
         if fell < 0.1 and final > 0.5 * chance and lr <= 0.01:
@@ -422,7 +428,7 @@ class Playground:
             loss_title = (f"loss after {epochs}: train {h['loss'].iloc[-1]:.3g}, "
                           f"test {h['val_loss'].iloc[-1]:.3g}")
             ax_loss.axhline(math.log(2.0), color="0.35", ls=":", lw=1.2, label="coin flip (ln 2)")
-            plot_loss_curve(h, ax=ax_loss, title=loss_title,
+            plot_loss_curve(h, ax=ax_loss, title=loss_title, legend_loc="top",
                             diverged_epoch=self.diverged_epoch if diverged else None)
         else:
             self._draw_step_losses(ax_loss, red)
@@ -457,6 +463,8 @@ class Playground:
 
     def _draw_step_losses(self, ax, red):
         """Loss panel for a run that blew up before finishing one epoch: its per-step losses."""
+        from ..plots.boundary import legend_on_top
+
         steps = self.step_losses if self.step_losses is not None else np.array([])
         finite = np.isfinite(steps)
         k = np.arange(1, len(steps) + 1)
@@ -472,7 +480,7 @@ class Playground:
         ax.set_xlabel("step (one mini-batch of %d points) in epoch 1" % self.batch_size)
         ax.set_ylabel("loss (cross-entropy)" + (", log scale" if ax.get_yscale() == "log" else ""))
         ax.set_title("no epoch completed: the loss of each step of epoch 1", fontsize=10)
-        ax.legend(fontsize=8, loc="upper left")
+        legend_on_top(ax)
         ax.grid(alpha=0.3, which="both")
 
     def show(self):

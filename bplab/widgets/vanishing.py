@@ -12,6 +12,9 @@ All numbers come from :mod:`bplab.vanishing` (``gradient_norms_at_init`` and
 """
 from __future__ import annotations
 
+import html
+import textwrap
+
 import numpy as np
 
 from .. import vanishing as V
@@ -32,6 +35,12 @@ def _in_kernel() -> bool:
     return ip is not None and getattr(ip, "kernel", None) is not None
 
 
+# The slider's readout format ".3" is d3-format's "3 significant digits, trailing zeros trimmed"
+# (0.1, 0.126, 10): for the slider's range exactly what Python's f"{lr:.3g}" writes in the title and
+# the messages, so the figure shows the number the slider shows.
+LR_READOUT = ".3"
+
+
 class VanishingExplorer:
     """Controls: ``activation`` (Dropdown), ``depth`` (IntSlider, hidden layers), ``init``
     (Dropdown of :data:`bplab.vanishing.INIT_PRESETS`), ``lr`` (FloatLogSlider, SGD).
@@ -39,9 +48,27 @@ class VanishingExplorer:
     State after every change: ``grad_norms`` (||dC/db|| per layer at initialisation, mean over
     ``seeds``, first layer first, output last), ``weight_change`` (mean relative weight change
     per epoch of each layer, NaN where training diverged), ``changes`` and ``history``
-    (DataFrames from the training), ``model``, ``test_accuracy``, ``last_message`` (None, or
-    the friendly text shown when training diverged), ``figure`` (the last Figure drawn) and
-    ``n_updates`` (how many times it recomputed).
+    (DataFrames from the training), ``model``, ``test_accuracy``, ``stuck_at_init`` and
+    ``stuck`` (per hidden layer, before and after training: the fraction of units whose slope is
+    below 10 % of its maximum on every training example: saturated or dead), ``figure`` (the
+    last Figure drawn) and ``n_updates`` (how many times it recomputed).
+
+    How the training went, from measured numbers (see :meth:`_diagnose`): ``status`` is one of
+
+    ``"ok"``            test accuracy at least twice chance (0.2 for the ten digits);
+    ``"diverged"``      the numbers blew up: :func:`bplab.fit` raised a DivergenceError, or a
+                        layer's weights moved more than ``BLOWUP_CHANGE`` (1000) times their own
+                        size in one epoch (then ReLUs typically all die and the loss looks finite);
+    ``"too_large"``     finished but no better than guessing, with signs of steps that are too
+                        large (weights moving more than their own size per epoch, units that
+                        saturated or died during training, a rising loss);
+    ``"not_learning"``  no better than guessing without those signs: tiny steps or a vanishing
+                        gradient (the default view).
+
+    ``last_message`` is the friendly text for ``"diverged"`` (drawn instead of the right panel,
+    whose numbers mean nothing then), else None; ``note`` the text for ``"too_large"`` and
+    ``"not_learning"`` (drawn below both panels), else None. ``text`` (an HTML widget under the
+    figure) repeats the title and the message as text a screen reader or find-in-page can reach.
     """
 
     def __init__(self, X=None, y=None, X_test=None, y_test=None, *, activation="sigmoid", depth=5,
@@ -73,11 +100,12 @@ class VanishingExplorer:
         self.init = widgets.Dropdown(options=list(V.INIT_PRESETS), value=init,
                                      description="initialisation", style=_STYLE)
         self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.1,
-                                         description="learning rate (SGD)", readout_format=".3g",
+                                         description="learning rate (SGD)", readout_format=LR_READOUT,
                                          continuous_update=False, style=_STYLE)
         self.out = widgets.Output()
+        self.text = widgets.HTML()
         self._box = widgets.VBox([widgets.HBox([self.activation, self.init]),
-                                  widgets.HBox([self.depth, self.lr]), self.out])
+                                  widgets.HBox([self.depth, self.lr]), self.out, self.text])
         self._out_filled = False
         self.figure = None
         self.n_updates = 0
@@ -104,11 +132,15 @@ class VanishingExplorer:
         kw = V.init_preset(self.init.value)
         n_classes = int(np.max(self.y)) + 1
         sizes = [np.shape(self.X)[1]] + [self.width] * depth + [n_classes]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             g = V.gradient_norms_at_init(self.X, self.y, sizes, act, seeds=self.seeds, **kw)
             self.grad_norms = g["grad_norm"].to_numpy()
             self.model = MLP(sizes, act, seed=self.seeds[0], **kw)
+            self.stuck_at_init = self._stuck_fractions()
+            self.stuck = None
             self.last_message = None
+            self.note = None
+            self.status = "ok"
             self.test_accuracy = None
             try:
                 self.changes, self.history = V.weight_change_per_epoch(
@@ -117,15 +149,114 @@ class VanishingExplorer:
                 self.weight_change = self.changes.mean(axis=0).to_numpy()
                 if self.X_test is not None:
                     self.test_accuracy = self.model.accuracy(self.X_test, self.y_test)
+                self.stuck = self._stuck_fractions()
+                self._diagnose(lr, n_classes)
             except DivergenceError as e:
                 self.changes, self.history = e.changes, e.history
                 self.weight_change = np.full(len(sizes) - 1, np.nan)
+                self.status = "diverged"
                 self.last_message = (
                     f"Training diverged at epoch {e.epoch}: with learning rate {lr:.3g} the "
-                    f"weights grew until they were no longer finite numbers. Lower the learning "
-                    f"rate (try {lr / 10:.3g}) or pick a smaller initialisation.")
+                    f"weights grew until they were no longer finite numbers (the loss became NaN "
+                    f"or infinite). The learning rate is too large: lower it (try {lr / 10:.3g}) "
+                    f"or pick a smaller initialisation.")
         self.n_updates += 1
         return self
+
+    #: a layer's weights moving more than this many times their own size in one epoch: blown up
+    BLOWUP_CHANGE = 1e3
+
+    def _stuck_fractions(self):
+        """Per hidden layer: the fraction of units whose slope f'(z) is below 10 % of its
+        maximum on *every* training example (saturated sigmoid/tanh units, dead ReLUs). Such a
+        unit passes (almost) no gradient back, whatever the example."""
+        out = []
+        for l, t in enumerate(self.model.layer_trace(self.X, self.y)[:-1]):
+            name = self.model._acts[l].name
+            if name == "linear":
+                out.append(0.0)
+                continue
+            max_slope = 0.25 if name == "sigmoid" else 1.0
+            slope = np.asarray(t["local_slope"], dtype=float)
+            out.append(float((~(slope >= 0.1 * max_slope)).all(axis=0).mean()))   # NaN counts as stuck
+        return np.array(out)
+
+    def _stuck_text(self, layer, since_init=False):
+        """'100% of hidden layer 5's units are saturated ...' for the message, or ''."""
+        if layer is None or self.stuck is None or self.stuck[layer] <= 0:
+            return ""
+        act = self.activation.value
+        word, what = (("dead", "output 0 on every example") if act == "relu" else
+                      ("dead", "z < 0 on every example") if act == "leaky_relu" else
+                      ("saturated", "slope below 10% of its maximum on every example"))
+        text = f"{self.stuck[layer]:.0%} of hidden layer {layer + 1}'s units are {word} ({what}"
+        if since_init:
+            text += f"; {self.stuck_at_init[layer]:.0%} at initialisation"
+        return text + ")"
+
+    def _diagnose(self, lr, n_classes):
+        """After a training that raised no DivergenceError: did it blow up anyway, fail to learn,
+        or is it fine? Sets ``status``, ``last_message`` (red, replaces the right panel) and
+        ``note`` (yellow, below the panels) from measured numbers."""
+        changes = self.changes.to_numpy(dtype=float)
+        loss = self.history["loss"].to_numpy(dtype=float)
+        chance = 1.0 / n_classes
+        acc = self.test_accuracy if self.test_accuracy is not None else float(self.history["accuracy"].iloc[-1])
+        which = "test" if self.test_accuracy is not None else "training"
+        stuck = self.stuck if self.stuck is not None else np.zeros(0)
+        worst = int(np.argmax(stuck)) if stuck.size else None
+        # 1. blown up: the numbers stayed finite (or fit() would have raised), but only just
+        huge = ~np.isfinite(changes) | (changes > self.BLOWUP_CHANGE)
+        if huge.any() or not np.isfinite(loss).all():
+            e = int(np.argmax(huge.any(axis=1))) if huge.any() else int(np.argmax(~np.isfinite(loss)))
+            row = np.where(np.isnan(changes[e]), np.inf, changes[e])
+            l = int(np.argmax(row))
+            grew = ("so far that the distance overflowed to infinity" if not np.isfinite(row[l])
+                    else f"{row[l]:.2g} times their own size")
+            stuck_txt = self._stuck_text(worst)
+            self.status = "diverged"
+            self.last_message = (
+                f"Training diverged in epoch {e + 1}: with learning rate {lr:.3g} the mean loss of "
+                f"that epoch reached {loss[e]:.3g} and layer {l + 1}'s weights moved {grew}. "
+                + (f"Afterwards {stuck_txt}, so the network stopped learning: " if stuck_txt else "")
+                + f"{which} accuracy {acc:.3f}, chance is {chance:.3g}. The learning rate is too "
+                f"large: try {lr / 10:.3g}.")
+            return
+        if acc >= 2 * chance:
+            return
+        # 2. finished, finite, but no better than guessing: why?
+        head = (f"Training failed: after {self.epochs} epochs the {which} accuracy is {acc:.3f}, "
+                f"no better than guessing (chance is {chance:.3g}).")
+        rose = stuck - self.stuck_at_init
+        big = float(np.max(changes))
+        big_layer = int(np.argmax(changes.max(axis=0))) + 1
+        signs = []
+        if big > 1:
+            signs.append(f"layer {big_layer}'s weights moved {big:.2g} times their own size in one epoch")
+        if stuck.size and stuck[worst] >= 0.5 and rose[worst] >= 0.3:
+            signs.append(self._stuck_text(worst, since_init=True))
+        if loss[-1] > loss[0]:
+            signs.append(f"the loss rose from {loss[0]:.3g} to {loss[-1]:.3g}")
+        if signs:
+            self.status = "too_large"
+            self.note = (head + f" With learning rate {lr:.3g} the steps are too large: "
+                         + "; ".join(signs) + f". Lower the learning rate (try {lr / 10:.3g}).")
+            return
+        self.status = "not_learning"
+        w = self.weight_change
+        first, last = float(w[0]), float(w[-1])
+        if big < 0.02:
+            why = (f"no layer's weights moved more than {big:.1%} per epoch: the steps are tiny. "
+                   f"Try a larger learning rate ({lr * 10:.3g}).")
+        elif first < 0.01 * last:
+            why = (f"layer 1's weights moved only {100 * first:.2g}% of their size per epoch, the "
+                   f"output layer's {100 * last:.2g}%: the gradient vanishes on its way back. Try "
+                   f"relu with he, fewer layers or another initialisation.")
+        else:
+            why = "try more epochs, another learning rate or another initialisation."
+        self.note = (f"Not learning (yet): after {self.epochs} epochs the {which} accuracy is "
+                     f"{acc:.3f}, chance is {chance:.3g}; the loss went from {loss[0]:.3g} to "
+                     f"{loss[-1]:.3g}. " + why[0].upper() + why[1:])
 
     def title(self) -> str:
         g = self.grad_norms
@@ -141,7 +272,13 @@ class VanishingExplorer:
         from ..plots.vanishing import gradient_explorer_figure
 
         self.figure = gradient_explorer_figure(self.grad_norms, self.weight_change, title=self.title(),
-                                      message=self.last_message)
+                                               message=self.last_message, note=self.note)
+        lines = [html.escape(t) for t in self.title().split("\n")]
+        msg = self.last_message or self.note
+        if msg:
+            color = "#7a1010" if self.last_message else "#5c4300"
+            lines.append(f"<span style='color:{color}'>{html.escape(msg)}</span>")
+        self.text.value = "<div style='font-size:12px;line-height:1.35'>" + "<br>".join(lines) + "</div>"
         return self.figure
 
     # ---------------------------------------------------------- interaction
@@ -184,8 +321,9 @@ class VanishingExplorer:
         import matplotlib.pyplot as plt
 
         print(self.title())
-        if self.last_message:
-            print(self.last_message)
+        for text in (self.last_message, self.note):
+            if text:
+                print(textwrap.fill(text, 110))
         print(self.summary().to_string(float_format=lambda v: f"{v:.2e}"))
         if _in_kernel():
             from IPython.display import display
