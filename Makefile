@@ -76,6 +76,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/crosscheck_torch.py
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:

@@ -238,32 +238,3 @@ def test_unknown_loss_lists_valid_ones():
     with pytest.raises(ValueError, match=r"unknown loss 'hinge'.*cross_entropy.*mse"):
         L.get_loss("hinge")
     assert L.get_loss("Cross-Entropy") == "cross_entropy"
-
-
-# ------------------------------------------------------------------------ PyTorch
-
-def test_losses_match_pytorch():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(5)
-    z = rng.normal(scale=3, size=(8, 5))
-    y = rng.integers(0, 5, size=8)
-    t = torch.tensor(z, dtype=torch.float64, requires_grad=True)
-    ref = torch.nn.CrossEntropyLoss()(t, torch.tensor(y))
-    ref.backward()
-    loss, grad = L.cross_entropy(z, y)
-    assert loss == pytest.approx(ref.item(), rel=1e-13)
-    np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-12, atol=1e-16)
-
-    target = rng.normal(size=(8, 5))
-    t = torch.tensor(z, dtype=torch.float64, requires_grad=True)
-    ref = torch.nn.MSELoss()(t, torch.tensor(target))
-    ref.backward()
-    loss, grad = L.mse(z, target)
-    assert loss == pytest.approx(ref.item(), rel=1e-13)
-    np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-12, atol=1e-16)
-
-    zt = torch.tensor(HUGE, dtype=torch.float64)
-    np.testing.assert_allclose(A.sigmoid(HUGE), torch.sigmoid(zt).numpy(), rtol=0, atol=5e-16)
-    np.testing.assert_allclose(A.tanh(HUGE), torch.tanh(zt).numpy(), rtol=1e-15)
-    np.testing.assert_allclose(A.leaky_relu(HUGE), torch.nn.functional.leaky_relu(zt, 0.01).numpy(),
-                               rtol=1e-15)
