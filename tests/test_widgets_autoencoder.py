@@ -276,3 +276,30 @@ def test_plot_bad_input():
         reconstruction_rows({"a": np.ones((3, 64)), "b": np.ones((2, 64))})
     with pytest.raises(ValueError, match="square"):
         reconstruction_rows({"a": np.ones((3, 10))})
+
+
+# ------------------------------------------------------ text line under the figure
+def test_code_explorer_text_line_follows_the_sliders(ae2, data):
+    X_tr, _, y_tr, _ = data
+    ex = CodeExplorer(ae2, X_tr, y_tr)
+    assert ex.ui.children[-1] is ex.text and ex.ui.children.index(ex.out) < len(ex.ui.children) - 1
+    before = ex.text.value
+    assert f"({ex.code[0]:.2f}, {ex.code[1]:.2f})" in before and f"a '{ex.nearest_label}'" in before
+    ex.z1_slider.value = float(ex.hi[0])
+    assert ex.text.value != before
+    assert f"{ex.code[0]:.2f}" in ex.text.value and f"{ex.nearest_distance:.2f}" in ex.text.value
+
+
+def test_denoising_explorer_text_line_follows_the_slider(dae, ae2, data):
+    ex = DenoisingExplorer(dae, data[1], compare=ae2, noise=0.3)
+    assert ex.ui.children[-1] is ex.text
+    before = ex.text.value
+    assert "noise σ = 0.30" in before and f"{ex.errors['denoising AE']:.4f}" in before
+    ex.noise_slider.value = 0.7
+    assert ex.text.value != before
+    assert "noise σ = 0.70" in ex.text.value
+    for name, err in ex.errors.items():
+        assert f"{name}: MSE {err:.4f}" in ex.text.value
+    fig = ex.figure_()
+    assert fig._suptitle.get_text() in ex.text.value
+    plt.close(fig)

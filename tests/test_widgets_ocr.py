@@ -192,3 +192,19 @@ def test_custom_data_and_bad_arguments():
         OCRExplorer(data=(X, y))
     with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
         OCRExplorer(epochs=0)
+
+
+def test_text_line_under_the_figure_follows_the_controls(explorer):
+    import html
+
+    assert explorer.text in explorer.ui.children
+    assert explorer.ui.children.index(explorer.text) > explorer.ui.children.index(explorer.out)
+    before = explorer.text.value
+    assert html.escape(explorer.figure._suptitle.get_text(), quote=False) in before
+    assert html.escape(explorer.last_message, quote=False) in before
+    explorer.lr_slider.value = 0.001
+    assert explorer.text.value != before
+    assert "η = 0.001" in explorer.text.value and "tiny steps" in explorer.text.value
+    assert html.escape(explorer.figure._suptitle.get_text(), quote=False) in explorer.text.value
+    explorer.activation_dropdown.value = "tanh"
+    assert "tanh, η = 0.001" in explorer.text.value

@@ -20,7 +20,9 @@ r"""Chapter 06 widgets: walk through an autoencoder's code space, and watch it r
 
 Both recompute when a control's ``.value`` changes (on release of the slider) and, once they
 have been displayed, redraw into a ``widgets.Output``; ``n_updates`` counts recomputations and
-``n_draws`` figures drawn. Both have ``show_default()``, which draws the default view as
+``n_draws`` figures drawn. ``text`` is an HTML line under the figure that repeats its title
+and numbers (updated on every change), so a screen reader, find-in-page or copying can reach
+them. Both have ``show_default()``, which draws the default view as
 ordinary output::
 
     ex = CodeExplorer(ae2, X_train, y_train)
@@ -28,6 +30,8 @@ ordinary output::
     ex                     # the live widget (JupyterLab, ipywidgets 8)
 """
 from __future__ import annotations
+
+import html
 
 import numpy as np
 
@@ -70,6 +74,13 @@ class _Explorer:
         if self._drawn_version != self.n_updates:
             self._redraw()
         return self.ui._repr_mimebundle_(**kwargs)
+
+    def _update_text(self):
+        """Write the figure's title and numbers (``text_lines()``) into the text line under it."""
+        title, *rest = self.text_lines()
+        self.text.value = ("<div style='font-size:12px;line-height:1.35'>"
+                           f"<b>{html.escape(title, quote=False)}</b>"
+                           + "".join(f"<br>{html.escape(t, quote=False)}" for t in rest) + "</div>")
 
     def _on_change(self, change=None):
         self.update()
@@ -159,7 +170,8 @@ class CodeExplorer(_Explorer):
         self.z1_slider.value, self.z2_slider.value = self.defaults["z1"], self.defaults["z2"]
         self.controls = {"z1": self.z1_slider, "z2": self.z2_slider}
         self.out = w.Output()
-        self.ui = w.VBox([w.HBox([self.z1_slider, self.z2_slider]), self.out])
+        self.text = w.HTML()       # the figure's title and numbers as text, under the figure
+        self.ui = w.VBox([w.HBox([self.z1_slider, self.z2_slider]), self.out, self.text])
 
         self.figure = None
         self.n_draws = 0
@@ -180,6 +192,7 @@ class CodeExplorer(_Explorer):
         self.nearest_distance = float(np.sqrt(d[self.nearest_index]))
         self.nearest_label = None if self.labels is None else int(self.labels[self.nearest_index])
         self.n_updates += 1
+        self._update_text()
         return self
 
     def summary(self) -> str:
@@ -189,6 +202,11 @@ class CodeExplorer(_Explorer):
         if self.nearest_label is not None:
             near += f", a '{self.nearest_label}'"
         return f"{text}; {near} (distance {self.nearest_distance:.2f} in code units)"
+
+    def text_lines(self) -> list:
+        """The figure's title and numbers as lines of text (for the line under the figure)."""
+        return [f"Decoded from the code (z1, z2) = ({self.code[0]:.2f}, {self.code[1]:.2f}), "
+                f"next to the data's 2-D codes and the nearest real digit", self.summary()]
 
     def figure_(self):
         """The scatter with a marker, the decoded digit and the nearest real digit; returns the Figure."""
@@ -261,7 +279,8 @@ class DenoisingExplorer(_Explorer):
                                           layout=w.Layout(width="560px"))
         self.controls = {"noise": self.noise_slider}
         self.out = w.Output()
-        self.ui = w.VBox([self.noise_slider, self.out])
+        self.text = w.HTML()       # the figure's title and numbers as text, under the figure
+        self.ui = w.VBox([self.noise_slider, self.out, self.text])
 
         self.figure = None
         self.n_draws = 0
@@ -286,12 +305,24 @@ class DenoisingExplorer(_Explorer):
             self.compare_reconstruction = np.asarray(self.compare.reconstruct(self.noisy), dtype=np.float64)
             self.errors[self.names[1]] = float(np.mean((self.compare_reconstruction - self.X_clean) ** 2))
         self.n_updates += 1
+        self._update_text()
         return self
 
     def summary(self) -> str:
         parts = ", ".join(f"{k} {v:.4f}" for k, v in self.errors.items())
         return (f"noise σ = {self.noise:.2f}: MSE against the clean digits (all {len(self.X_clean)}): "
                 + parts)
+
+    def title(self) -> str:
+        """The figure's title."""
+        return (f"noise σ = {self.noise:.2f} (MSE against the clean digits, "
+                f"averaged over all {len(self.X_clean)})")
+
+    def text_lines(self) -> list:
+        """The figure's title and numbers as lines of text (for the line under the figure)."""
+        rows = ["noisy input", self.names[0]] + ([self.names[1]] if self.compare is not None else [])
+        return ([self.title() + f"; rows: {', '.join(rows)}, clean original ({self.n_show} digits)"]
+                + [f"{k}: MSE {v:.4f}" for k, v in self.errors.items()])
 
     def figure_(self):
         """Rows: noisy input / reconstruction(s) / clean original; returns the Figure."""
@@ -305,6 +336,5 @@ class DenoisingExplorer(_Explorer):
         errors = dict(self.errors)
         return reconstruction_rows(
             rows, errors=errors,
-            suptitle=(f"noise σ = {self.noise:.2f} (MSE against the clean digits, "
-                      f"averaged over all {len(self.X_clean)})"))
+            suptitle=self.title())
 

@@ -11,10 +11,12 @@ When training goes wrong, the message under the curves says why, from measuremen
 ReLUs, saturated units, a loss that blew up, one answer for every image), and suggests a
 smaller η that it checked by training there.
 State the tests read: ``model``, ``history``, ``accuracy``, ``status``, ``last_message``,
-``n_trainings``, ``figure``. ``try_setting(lr, activation)`` runs one setting without redrawing.
+``n_trainings``, ``figure``, ``text`` (an HTML line under the figure repeating its title and
+message, for screen readers, find-in-page and copying). ``try_setting(lr, activation)`` runs one setting without redrawing.
 """
 from __future__ import annotations
 
+import html
 import math
 import warnings
 
@@ -95,7 +97,9 @@ class OCRExplorer:
             options=list(ACTIVATIONS), value=self.default_activation,
             description="hidden activation", style=style)
         self.out = widgets.Output()
-        self.ui = widgets.VBox([widgets.HBox([self.lr_slider, self.activation_dropdown]), self.out])
+        self.text = widgets.HTML()   # the figure's title and message as text, under the figure
+        self.ui = widgets.VBox([widgets.HBox([self.lr_slider, self.activation_dropdown]), self.out,
+                                self.text])
 
         self.n_trainings = 0
         self.figure = None
@@ -328,6 +332,7 @@ class OCRExplorer:
 
         fig = self._draw()
         self.figure = fig
+        self._update_text()
         if _in_kernel():
             import base64
             import io
@@ -338,6 +343,19 @@ class OCRExplorer:
                                  "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
                                           "text/plain": self.figure._suptitle.get_text()}},)
         plt.close(fig)
+
+    def title(self) -> str:
+        """The figure's title for the current setting, e.g. ``relu, η = 0.1: validation accuracy 0.972``."""
+        head = f"{self.activation}, η = {self.lr:.3g}: "
+        return head + ("diverged" if self.accuracy is None else f"validation accuracy {self.accuracy:.3f}")
+
+    def _update_text(self) -> None:
+        """Put the figure's title and message into the text line under it."""
+        colour = {"ok": "#1a7f37", "diverged": "#b42318", "failed": "#b42318"}.get(self.status, "#8a5a00")
+        self.text.value = ("<div style='font-size:12px;line-height:1.35'>"
+                           f"<b>{html.escape(self.title(), quote=False)}</b><br>"
+                           f"<span style='color:{colour}'>"
+                           f"{html.escape(self.last_message, quote=False)}</span></div>")
 
     def show_default(self):
         """Draw the view for the default learning rate and activation as ordinary output,
