@@ -40,9 +40,13 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Loopback only, token kept (JupyterLab's default). Containers often run as root, where
+# JupyterLab refuses to start unless told; that does not open it to anyone else.
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True,)
+
 lab: $(VENV)/.installed-lab
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	    --ServerApp.root_dir=notebooks
+	    --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest tests notebooks $(NBVAL_FLAGS) -p no:cacheprovider
