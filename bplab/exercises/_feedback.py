@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ExerciseError", "check_close", "check_shape", "call_learner", "passed"]
+__all__ = ["ExerciseError", "as_array", "check_close", "check_shape", "call_learner", "passed"]
 
 
 class ExerciseError(AssertionError):
@@ -23,6 +23,19 @@ def call_learner(fn, *args, name=None):
                             "with your code") from None
     except Exception as e:
         raise ExerciseError(f"{name} raised {type(e).__name__}: {e}") from e
+
+
+def as_array(x, what: str, *, finite: bool = False) -> np.ndarray:
+    """The learner's answer as a float64 array, or an ExerciseError saying what it was instead."""
+    if x is None:
+        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"{what} should be a numpy array, got {type(x).__name__}") from None
+    if finite and not np.isfinite(a).all():
+        raise ExerciseError(f"{what} contains NaN or inf (first values: {a.ravel()[:4]})")
+    return a
 
 
 def check_shape(what: str, got, expected_shape) -> None:

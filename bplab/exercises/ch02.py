@@ -21,20 +21,11 @@ import numpy as np
 from ..activations import ACTIVATIONS, LEAKY_SLOPE
 from ..losses import softmax
 from .._validate import check_choice
-from ._feedback import ExerciseError, call_learner, check_close, passed
+from ._feedback import ExerciseError, as_array, call_learner, check_close, passed
 
 __all__ = ["ExerciseError", "check_dense_backward", "check_activation_derivative",
            "check_sigmoid_derivative", "check_softmax_ce_grad", "DERIVATIVE_POINTS"]
 
-
-def _arr(x, what):
-    if x is None:
-        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ExerciseError(f"{what} should be a numpy array, got {type(x).__name__}") from None
-    return a
 
 
 def _same(a, b, rtol=1e-7, atol=1e-10):
@@ -116,7 +107,7 @@ def check_dense_backward(fn) -> None:
         if not (isinstance(out, (tuple, list)) and len(out) == 3):
             got = f"a {type(out).__name__}" + (f" of {len(out)}" if isinstance(out, (tuple, list)) else "")
             raise ExerciseError(f"{name} should return three arrays (dX, dW, db), in that order; got {got}")
-        dX, dW, db = (_arr(v, w) for v, w in zip(out, ("dX", "dW", "db")))
+        dX, dW, db = (as_array(v, w) for v, w in zip(out, ("dX", "dW", "db")))
         want_dX, want_dW, want_db = dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
 
         # --- the right arrays in the wrong order, e.g. (dW, db, dX) as the formulas are listed
@@ -213,7 +204,7 @@ def check_activation_derivative(fn, name: str = "sigmoid", points=DERIVATIVE_POI
             raise err from None
         raise ExerciseError(f"{err}. {fname} works on a single number but not on an array: use numpy "
                             "functions (np.exp, np.tanh, np.where), not math.exp or `if z > 0`") from None
-    got = _arr(got, f"{fname}(z)")
+    got = as_array(got, f"{fname}(z)")
     if got.shape != xs.shape:
         raise ExerciseError(f"{fname}(z) for z of shape {xs.shape} has shape {got.shape}: "
                             "the derivative is taken element by element, so it keeps z's shape")
@@ -288,7 +279,7 @@ def check_softmax_ce_grad(fn) -> None:
                     "logits.max(axis=1, keepdims=True) and p.sum(axis=1, keepdims=True), "
                     f"shape ({n}, 1)") from None
             raise
-        got = _arr(got, f"{name}'s result")
+        got = as_array(got, f"{name}'s result")
         if got.shape != logits.shape:
             hint = ""
             if got.shape == (k, n):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._feedback import ExerciseError, call_learner, check_close, check_shape, passed
+from ._feedback import ExerciseError, as_array, call_learner, check_close, check_shape, passed
 
 __all__ = ["check_gd_step", "check_momentum_step", "check_rmsprop_step", "check_max_stable_lr", "SPECS"]
 
@@ -65,14 +65,6 @@ def _close(what, got, want):
         raise
 
 
-def _arr(x, what):
-    if x is None:
-        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ExerciseError(f"{what} should be a numpy array, got {type(x).__name__}") from None
-
 
 def _same(a, b):
     return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-9, atol=1e-12)
@@ -92,7 +84,7 @@ def check_gd_step(gd_step):
     """``gd_step(params, grad, lr)`` must return the new parameters ``params - lr * grad``."""
     for p, g, lr in _cases():
         got = _call(gd_step, p.copy(), g.copy(), lr, name="gd_step")
-        got = _arr(got, "gd_step's result")
+        got = as_array(got, "gd_step's result")
         check_shape("gd_step's result", got, p.shape)
         want = p - lr * g
         if not _same(got, want):
@@ -120,7 +112,7 @@ def _unpack2(res, fname, names):
     if not isinstance(res, (tuple, list)) or len(res) != 2:
         raise ExerciseError(f"{fname} must return two arrays, ({names[0]}, {names[1]}); got "
                             f"{type(res).__name__}" + (f" of length {len(res)}" if hasattr(res, '__len__') else ""))
-    return _arr(res[0], f"the new {names[0]}"), _arr(res[1], f"the new {names[1]}")
+    return as_array(res[0], f"the new {names[0]}"), as_array(res[1], f"the new {names[1]}")
 
 
 def check_momentum_step(momentum_step):

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ._feedback import ExerciseError, call_learner, check_close, check_shape, passed
+from ._feedback import ExerciseError, as_array, call_learner, check_close, check_shape, passed
 
 __all__ = ["check_sigmoid_prime", "check_sigmoid_prime_max", "check_gradient_bound",
            "check_he_std", "check_layer_grad_norms"]
@@ -31,14 +31,6 @@ def _sigmoid(z):
 def _same(a, b, rtol=1e-7):
     return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=rtol, atol=1e-10)
 
-
-def _as_array(x, what):
-    if x is None:
-        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ExerciseError(f"{what} should be a number or numpy array, got {type(x).__name__}") from None
 
 
 def _as_number(x, what):
@@ -59,7 +51,7 @@ def _as_number(x, what):
 def check_sigmoid_prime(sigmoid_prime):
     """``sigmoid_prime(z)`` must return σ(z)(1 − σ(z)) element-wise for a numpy array z."""
     z = np.array([-30.0, -4.0, -1.0, 0.0, 0.5, 2.0, 6.0, 30.0])
-    got = _as_array(call_learner(sigmoid_prime, z.copy(), name="sigmoid_prime"), "sigmoid_prime(z)")
+    got = as_array(call_learner(sigmoid_prime, z.copy(), name="sigmoid_prime"), "sigmoid_prime(z)")
     check_shape("sigmoid_prime(z)", got, z.shape)
     s = _sigmoid(z)
     want = s * (1 - s)
@@ -178,7 +170,7 @@ def check_layer_grad_norms(layer_grad_norms):
     1/n of the mean cost, so ``t['db'] = t['delta'].sum(axis=0)``.)"""
     trace = _trace_case()
     n = trace[0]["delta"].shape[0]
-    got = _as_array(call_learner(layer_grad_norms, [dict(t) for t in trace], name="layer_grad_norms"),
+    got = as_array(call_learner(layer_grad_norms, [dict(t) for t in trace], name="layer_grad_norms"),
                     "layer_grad_norms(trace)")
     want = np.array([np.linalg.norm(t["db"]) for t in trace])
     if got.ndim == 1 and got.shape != want.shape:

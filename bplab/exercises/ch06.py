@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from ._feedback import ExerciseError, call_learner, check_shape, passed
+from ._feedback import ExerciseError, as_array, call_learner, check_shape, passed
 
 __all__ = ["ExerciseError", "check_reconstruction_error", "check_pca_projection",
            "check_param_count", "check_principal_angles",
@@ -49,17 +49,6 @@ def _as_float(what, v):
         raise ExerciseError(f"{what} is {v}: expected a finite number")
     return v
 
-
-def _as_array(what, v):
-    if v is None:
-        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
-    try:
-        a = np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ExerciseError(f"{what} should be a numpy array, got {type(v).__name__}") from None
-    if not np.isfinite(a).all():
-        raise ExerciseError(f"{what} contains NaN or inf (first values: {a.ravel()[:4]})")
-    return a
 
 
 # ------------------------------------------------------ exercise 1: the error
@@ -139,7 +128,7 @@ def check_pca_projection(fn) -> None:
                 hint = (f" — components has shape (k, d) = {comps.shape}: its ROWS are the directions, "
                         "so multiply by components.T")
             raise ExerciseError(f"{name} raised {type(e).__name__}: {e}{hint}") from e
-        got = _as_array(f"{name}(X, mean, components)", out)
+        got = as_array(out, f"{name}(X, mean, components)", finite=True)
         want = (X - mean) @ comps.T
         if got.shape == (n, d):
             raise ExerciseError(f"{name} returned shape {got.shape}, the shape of X: that looks like a "
@@ -250,7 +239,7 @@ def check_principal_angles(fn) -> None:
             raise ExerciseError(f"{name}(A, B) for {what} contains NaN: clip the cosines into [-1, 1] "
                                 "before np.arccos (np.clip(cosines, -1.0, 1.0)); rounding can give a "
                                 "cosine like 1.0000000000000002, and arccos of that is NaN")
-        got = _as_array(f"{name}(A, B) for {what}", raw_out).ravel()
+        got = as_array(raw_out, f"{name}(A, B) for {what}", finite=True).ravel()
         want = reference_principal_angles(A, B)
         if got.shape != want.shape:
             raise ExerciseError(f"{name}(A, B) for {what} returned {got.size} value(s), expected "

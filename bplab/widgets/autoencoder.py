@@ -36,6 +36,7 @@ import html
 import numpy as np
 
 from .._validate import as_float_matrix, check_int, check_positive_number
+from ._display import show_in
 
 __all__ = ["CodeExplorer", "DenoisingExplorer"]
 
@@ -51,14 +52,6 @@ def _check_autoencoder(ae, code_size=None):
         raise ValueError(f"ae must have a {code_size}-number code to explore with {code_size} sliders, "
                          f"got an autoencoder with code size {ae.code_size} (sizes={ae.encoder_sizes})")
     return ae
-
-
-def _is_live() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:        # pragma: no cover
-        return False
-    return get_ipython() is not None
 
 
 class _Explorer:
@@ -88,18 +81,11 @@ class _Explorer:
             self._redraw()
 
     def _redraw(self):
-        import matplotlib.pyplot as plt
-
         fig = self.figure_()
         self.figure = fig
         self.n_draws += 1
         self._drawn_version = self.n_updates
-        if _is_live():
-            from IPython.display import display
-            with self.out:
-                self.out.clear_output(wait=True)
-                display(fig)
-        plt.close(fig)
+        show_in(self.out, fig)
 
     def show(self):
         """Print the numbers of the current view and draw it as ordinary output."""

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..optim import SGD, Adam, RMSProp
 from ..surfaces import SURFACES, get_surface, run_path
+from ._display import show_in
 
 __all__ = ["DescentExplorer", "DEFAULT_LR", "DEFAULT_STEPS", "shown_lr"]
 
@@ -190,22 +191,11 @@ class DescentExplorer:
 
     def update(self, draw=True):
         """Recompute the path and (if ``draw``) redraw it into the output area ``out``."""
-        import matplotlib.pyplot as plt
         self.compute()
         if not draw:
             return
         fig = self.draw()
-        try:
-            from IPython import get_ipython
-            live = get_ipython() is not None
-        except ImportError:      # pragma: no cover
-            live = False
-        if live:
-            from IPython.display import display
-            with self.out:
-                self.out.clear_output(wait=True)
-                display(fig)
-        plt.close(fig)
+        show_in(self.out, fig)
 
     def summary(self) -> str:
         r = self.result

@@ -61,6 +61,7 @@ from ..data import TOY_DATASETS, make_toy
 from ..network import MLP
 from ..optim import SGD
 from ..training import DivergenceError, fit
+from ._display import show_in
 
 __all__ = ["Playground", "DEFAULTS", "STATUSES", "LR_RANGE", "WIDTH_RANGE", "DEPTH_RANGE",
            "EPOCH_RANGE"]
@@ -500,8 +501,6 @@ class Playground:
         return pg
 
     def _redraw(self):
-        import matplotlib.pyplot as plt
-
         if self.ui is None:
             return
         self.status_label.value = (
@@ -509,17 +508,7 @@ class Playground:
         fig = self.figure()
         self.n_draws += 1
         self._drawn_trains = self.n_trains
-        try:
-            from IPython import get_ipython
-            live = get_ipython() is not None
-        except ImportError:      # pragma: no cover
-            live = False
-        if live:
-            from IPython.display import display
-            with self.out:
-                self.out.clear_output(wait=True)
-                display(fig)
-        plt.close(fig)
+        show_in(self.out, fig)
 
     # ------------------------------------------------------------------ events
     def _on_change(self, key, value):
