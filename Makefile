@@ -58,12 +58,12 @@ test-notebooks: $(VENV)/.installed-test
 	$(PY) -m pytest notebooks $(NBVAL_FLAGS) -p no:cacheprovider
 
 # A learner's session in headless Chromium: every notebook run with "Restart Kernel and Run All",
-# then every widget control moved (tests/test_browser.py). Installs chromium (apt) and playwright
+# then every widget control moved (tests/browser/test_browser.py). Installs chromium (apt) and playwright
 # (pip, the [browser] extra) when missing; never `playwright install`. Screenshots and a report
 # land in screenshots/ (git-ignored).
 test-browser: $(VENV)/.installed-test
 	bash tools/install_browser.sh $(PY)
-	$(PY) -m pytest -m browser tests/test_browser.py -p no:cacheprovider
+	$(PY) -m pytest -m browser tests/browser/test_browser.py -p no:cacheprovider
 
 notebooks: $(VENV)/.installed-test
 	$(PY) tools/run_notebooks.py notebooks/*.ipynb

@@ -8,12 +8,17 @@ A small, readable numpy library behind the bplab notebooks:
 ``bplab.Autoencoder``  MLP whose target is its input (``autoencoder.py``)
 ``bplab.SGD`` ...      optimisers (``optim.py``)
 ``bplab.fit``          the training loop (``training.py``)
-``bplab.gradcheck``    finite-difference gradient checks
+``bplab.gradient_check`` finite-difference gradient checks (``gradcheck.py``)
+=====================  ==================================================
+
+The modules above, with ``layers.py``, ``activations.py``, ``losses.py`` and ``init.py``,
+are the teaching core: the book's code, numpy only. Utilities shared by the chapters:
+
+=====================  ==================================================
 ``bplab.data``         shipped data sets and toy problems
+``bplab.metrics``      accuracy, confusion matrix, worst mistakes
 ``bplab.pca``          PCA by SVD and principal angles (chapter 06's yardstick)
-``bplab.widgets``      interactive notebook pieces (ipywidgets)
-``bplab.plots``        matplotlib figures
-``bplab.exercises``    checks that give instant feedback on exercises
+``bplab.chapters``     one folder per notebook: widgets, plots, exercise checks
 =====================  ==================================================
 
 Heavy modules (pandas, matplotlib, ipywidgets, tqdm) are imported only when first used,
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import activations, init, layers, losses
+from . import activations, gradcheck, init, layers, losses
 from .activations import ACTIVATIONS
 from .autoencoder import Autoencoder
 from .engine import Value
@@ -37,9 +42,9 @@ __version__ = "0.1.0"
 __all__ = ["Value", "MLP", "Autoencoder", "load", "SGD", "RMSProp", "Adam", "fit",
            "DivergenceError", "gradient_check", "numerical_gradient", "relative_error",
            "ACTIVATIONS", "activations", "losses", "init", "layers",
-           "data", "widgets", "plots", "exercises"]
+           "data", "metrics", "pca", "chapters"]
 
-_LAZY = {"data", "widgets", "plots", "exercises", "gradcheck", "graph", "pca"}
+_LAZY = {"data", "metrics", "pca", "chapters"}
 
 
 def __getattr__(name):

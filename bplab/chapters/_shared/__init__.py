@@ -1,0 +1,1 @@
+"""What the chapters share: exercise feedback and widget redraws."""

@@ -1,0 +1,1 @@
+"""Chapter 01, the chain rule: drawing Value graphs and the exercise checks."""

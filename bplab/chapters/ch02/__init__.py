@@ -1,0 +1,1 @@
+"""Chapter 02, backprop through a network: the Playground, decision-boundary plots, exercise checks."""

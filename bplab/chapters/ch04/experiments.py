@@ -1,0 +1,475 @@
+r"""Experiments on vanishing (and exploding) gradients, built on :class:`bplab.MLP`.
+
+Backpropagation carries the error signal :math:`\delta^l = \partial C/\partial z^l` (chapter 02's
+``dZ`` of layer l, one row per example; C is the cost, chapter 02's L) from the output back to
+the input, one layer at a time::
+
+    delta_l = f'(z_l) * (delta_{l+1} @ W_{l+1}.T)        (element-wise product)
+
+With W stored as (fan_in, fan_out), one example's row times ``W.T`` is, written as a column,
+``W @ delta``. So the signal reaching layer 1 is a *product* of many factors ``diag(f') W``. If
+each factor shrinks vectors (sigmoid: :math:`\sigma' \le 1/4`) the gradient vanishes toward the
+input; if each one stretches them (weights that are too large) it explodes.
+
+The helpers here measure that, and nothing in them is notebook-only, so the chapter-04
+notebook, its widget (:mod:`bplab.chapters.ch04.explorer`) and the tests all call the same code:
+
+* :func:`make_net`                 a deep MLP from (depth, width, activation, init) choices;
+* :func:`gradient_norms_at_init`   :math:`\lVert\partial C/\partial b^l\rVert` per layer, averaged over seeds;
+* :func:`sigmoid_head_gradient_norms`  the same with Nielsen's output layer (sigmoid units and
+  the cross-entropy cost :math:`-\sum_j [y_j\ln a_j + (1-y_j)\ln(1-a_j)]`), to compare with his book;
+* :func:`shrink_factors`           how many times smaller each layer's gradient is than the next one's;
+* :func:`rms_slope`, :func:`activation_spread`  the typical slope f'(z) of each layer, and how
+  much each layer's output still varies from one input to the next;
+* :func:`jacobian_bound_check`     the per-example ratio :math:`\lVert\delta^l\rVert/\lVert\delta^{l+1}\rVert`
+  against the bound :math:`\lVert W^{l+1}\rVert_2 \max\sigma'`;
+* :func:`error_signals`, :func:`gradient_agreement`  every layer's per-example error signals, and
+  how well the examples' signals agree in direction (what averaging them over the examples keeps);
+* :func:`weight_change_per_epoch`  :math:`\lVert\Delta W^l\rVert/\lVert W^l\rVert` for every layer, epoch by epoch;
+* :func:`compare_remedies`         a table: activations and initialisations side by side.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from bplab._validate import as_float_matrix, as_labels, check_choice, check_int, check_positive_number
+from bplab.activations import ACTIVATIONS
+from bplab.init import INITS
+from bplab.network import MLP
+
+__all__ = ["make_net", "gradient_norms_at_init", "sigmoid_head_gradient_norms", "shrink_factors",
+           "jacobian_bound_check", "weight_change_per_epoch", "compare_remedies", "Remedy",
+           "DEFAULT_REMEDIES", "INIT_PRESETS", "init_preset", "rms_slope", "activation_spread",
+           "NIELSEN_2015", "error_signals", "gradient_agreement"]
+
+#: Nielsen (2015), *Neural Networks and Deep Learning*, ch. 5: ||dC/db|| for the three hidden
+#: layers of a [784, 30, 30, 30, 10] sigmoid network at initialisation (first 1000 MNIST images).
+NIELSEN_2015 = (0.012, 0.060, 0.283)
+
+#: Named initialisations for dropdowns and tables: name -> keyword arguments for MLP.
+INIT_PRESETS = {
+    "lecun + bias N(0,1)": dict(init="lecun", bias_std=1.0),   # Nielsen's default initialiser
+    "xavier": dict(init="xavier"),
+    "he": dict(init="he"),
+    "lecun": dict(init="lecun"),
+    "normal std=1 (too large)": dict(init="normal", init_std=1.0),
+}
+
+
+def init_preset(name) -> dict:
+    """Keyword arguments for :class:`MLP` from a name in :data:`INIT_PRESETS`."""
+    if not isinstance(name, str) or name not in INIT_PRESETS:
+        raise ValueError(f"unknown init preset {name!r}; choose one of {list(INIT_PRESETS)}")
+    return dict(INIT_PRESETS[name])
+
+
+# ----------------------------------------------------------------- checks
+def _check_xy(X, y, n_classes=None):
+    X = as_float_matrix(X, "X")
+    y = np.asarray(y)
+    if n_classes is None:
+        if y.ndim != 1 or y.dtype.kind not in "iu" or y.size == 0:
+            raise ValueError(f"y must be a non-empty 1-D vector of integer labels, got "
+                             f"shape {y.shape} dtype {y.dtype}")
+        n_classes = int(y.max()) + 1
+    y = as_labels(y, "y", n_classes=n_classes, n_rows=X.shape[0])
+    return X, y, n_classes
+
+
+def _check_seeds(seeds):
+    if isinstance(seeds, (numbers.Integral,)) and not isinstance(seeds, bool):
+        seeds = [seeds]
+    try:
+        seeds = list(seeds)
+    except TypeError:
+        raise TypeError(f"seeds must be a list of non-negative integers, got {seeds!r:.60}") from None
+    if not seeds:
+        raise ValueError("seeds is empty: give at least one seed, e.g. seeds=range(5)")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
+            raise TypeError(f"seeds must hold non-negative integers, got {s!r}")
+    return [int(s) for s in seeds]
+
+
+def _check_model(model):
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a bplab.MLP, got {type(model).__name__}")
+    if not model.is_classifier:
+        raise TypeError("model must be a classifier (loss='cross_entropy')")
+    return model
+
+
+# ------------------------------------------------------------ networks
+def make_net(depth, width=30, *, n_in, n_out=10, activation="sigmoid", init="lecun",
+             init_std=None, bias_std=0.0, seed=0) -> MLP:
+    """An MLP with ``depth`` hidden layers of ``width`` units: sizes [n_in, width, ..., width, n_out].
+
+    ``init`` is an :class:`MLP` init scheme ('lecun', 'xavier', 'he', 'normal', 'auto') or a
+    name from :data:`INIT_PRESETS` (which then also sets ``bias_std``/``init_std``).
+    """
+    depth = check_int(depth, "depth", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    n_in = check_int(n_in, "n_in", minimum=1)
+    n_out = check_int(n_out, "n_out", minimum=2)
+    check_choice("activation", activation, ACTIVATIONS)
+    if isinstance(init, str) and init in INIT_PRESETS:
+        kw = init_preset(init)
+    else:
+        if not isinstance(init, str) or init.lower() not in INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {list(INITS)} "
+                             f"or a preset {list(INIT_PRESETS)}")
+        kw = dict(init=init, init_std=init_std, bias_std=bias_std)
+    return MLP([n_in] + [width] * depth + [n_out], activation, seed=seed, **kw)
+
+
+def _check_deep_sizes(sizes):
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 3:
+        raise ValueError(f"sizes must list at least input, one hidden and output width, e.g. "
+                         f"[784, 30, 30, 10]; got {sizes!r:.80}")
+
+
+def gradient_norms_at_init(X, y, sizes, activation="sigmoid", init="lecun", *, init_std=None,
+                           bias_std=0.0, seeds=range(5), which="b", head="softmax"):
+    r"""Gradient norm of every layer of freshly initialised networks, averaged over ``seeds``.
+
+    For each seed an ``MLP(sizes, activation, init=init, init_std=init_std, bias_std=bias_std,
+    seed=seed)`` is built and the gradient of the mean cost over all of (X, y) is taken.
+    ``which='b'`` measures :math:`\lVert\partial C/\partial b^l\rVert` (Nielsen's "speed of
+    learning" of layer l), ``'W'`` the weights. ``head='softmax'`` uses the network as bplab
+    builds it (affine output + softmax cross-entropy); ``head='sigmoid'`` puts Nielsen's output
+    layer on the same weights (see :func:`sigmoid_head_gradient_norms`).
+
+    Returns a pandas DataFrame indexed by layer (1 = first hidden layer ... L = output) with
+    columns ``kind`` ('hidden'/'output'), ``grad_norm`` (mean over seeds), ``std`` (over seeds),
+    and ``shrink`` = grad_norm of the next layer / grad_norm of this one (NaN for the output).
+    The per-seed norms are in ``df.attrs['per_seed']`` (shape (n_seeds, n_layers)).
+    """
+    import pandas as pd
+
+    _check_deep_sizes(sizes)
+    seeds = _check_seeds(seeds)
+    which = check_choice("which", which, {"b", "w"})
+    head = check_choice("head", head, {"softmax", "sigmoid"})
+    X, y, _ = _check_xy(X, y, n_classes=int(sizes[-1]))
+    per_seed = []
+    for s in seeds:
+        net = MLP(sizes, activation, seed=s, init=init, init_std=init_std, bias_std=bias_std)
+        if s == seeds[0]:
+            X, y = net._check_xy(X, y)              # checked once, not once per seed
+        # the same numbers as net.gradient_norms(X, y, which) (head='softmax'), computed leaner
+        per_seed.append(_grad_norms(*_deltas(net, X, y, head=head), which))
+    per_seed = np.array(per_seed)
+    mean = per_seed.mean(axis=0)
+    n_layers = per_seed.shape[1]
+    df = pd.DataFrame({
+        "kind": ["hidden"] * (n_layers - 1) + ["output"],
+        "grad_norm": mean,
+        "std": per_seed.std(axis=0),
+        "shrink": np.append(shrink_factors(mean), np.nan),
+    }, index=pd.RangeIndex(1, n_layers + 1, name="layer"))
+    df.attrs["per_seed"] = per_seed
+    df.attrs["seeds"] = seeds
+    return df
+
+
+def _deltas(model, X, y, head="softmax"):
+    """One forward and backward pass that keeps only what these experiments need: every
+    layer's error signal delta_l = dC/dz_l (one row per example, including the 1/n of the mean
+    cost) and every layer's output [A_0 = X, A_1, ..., A_L]. No dW is formed, so measuring
+    ||dC/db|| costs about half of :meth:`MLP.layer_trace`. ``head='softmax'`` is the model's own
+    output layer and loss; ``'sigmoid'`` is Nielsen's (sigmoid units + cross-entropy cost)."""
+    W, b = model.weights, model.biases
+    acts = model._acts
+    L = model.n_layers
+    A, As = X, [X]
+    for l in range(L):
+        Z = A @ W[l]
+        Z += b[l]
+        A = ACTIVATIONS["sigmoid"].f(Z) if (head == "sigmoid" and l == L - 1) else acts[l].f(Z)
+        As.append(A)
+    if head == "sigmoid":
+        delta = A.copy()
+        delta[np.arange(len(y)), y] -= 1.0          # a - y for sigmoid + cross-entropy ...
+        delta /= X.shape[0]                         # ... with C averaged over the examples
+    else:
+        _, dOut = model._loss_fn(A.copy(), y)       # dC/d(output) of the model's own loss
+        delta = dOut * acts[-1].grad_from_output(A)
+    deltas = [None] * L
+    for l in range(L - 1, -1, -1):
+        deltas[l] = delta
+        if l > 0:
+            delta = (delta @ W[l].T) * acts[l - 1].grad_from_output(As[l])
+    return deltas, As
+
+
+def _grad_norms(deltas, As, which):
+    if which == "b":
+        return np.array([np.linalg.norm(d.sum(axis=0)) for d in deltas])
+    return np.array([np.linalg.norm(As[l].T @ d) for l, d in enumerate(deltas)])
+
+
+def sigmoid_head_gradient_norms(model, X, y, which="b"):
+    r"""Per-layer gradient norms with Nielsen's output layer on ``model``'s weights.
+
+    Nielsen's networks (``network2.py``) end in sigmoid units trained with the cross-entropy
+    cost :math:`C = -\frac1n\sum_x\sum_j [y_j \ln a_j + (1-y_j)\ln(1-a_j)]`, whose output
+    error is :math:`\delta^L = a - y`. bplab's MLP ends in an affine layer with softmax
+    cross-entropy, :math:`\delta^L = \mathrm{softmax}(z) - y`. The hidden layers backpropagate
+    exactly the same way; only the error that enters the last layer differs. Returns a numpy
+    array of norms, first layer first (output layer last).
+    """
+    model = _check_model(model)
+    which = check_choice("which", which, {"b", "w"})
+    X, y = model._check_xy(X, y)
+    return _grad_norms(*_deltas(model, X, y, head="sigmoid"), which)
+
+
+def error_signals(model, X, y, head="softmax"):
+    r"""Every layer's error signal, one row per example: a list of arrays, first layer first.
+
+    Entry ``l`` is chapter 02's :math:`dZ` of layer l+1, :math:`\partial C/\partial Z`, shape
+    (n_examples, width). Row x is example x's :math:`\delta` (as a row); it includes the
+    :math:`1/n` of the mean cost, so the bias gradient is the column sum,
+    :math:`\partial C/\partial b = \sum_x \delta_x`. ``head`` as in
+    :func:`gradient_norms_at_init` ('softmax': the model's own output layer; 'sigmoid':
+    Nielsen's sigmoid units with the cross-entropy cost).
+    """
+    model = _check_model(model)
+    head = check_choice("head", head, {"softmax", "sigmoid"})
+    X, y = model._check_xy(X, y)
+    deltas, _ = _deltas(model, X, y, head=head)
+    return deltas
+
+
+def gradient_agreement(model, X, y, head="softmax"):
+    r"""How much of the examples' error signals survives averaging, layer by layer:
+    :math:`\lVert\sum_x \delta^l_x\rVert \,/\, \sum_x \lVert\delta^l_x\rVert`.
+
+    1 when every example's :math:`\delta^l_x` points the same way; small when they point in
+    different directions and cancel in the sum :math:`\partial C/\partial b^l = \sum_x\delta^l_x`.
+    The ratio of two layers' bias gradients is therefore the per-example ratio of lengths
+    (a weighted mean of :math:`\lVert\delta^l_x\rVert/\lVert\delta^{l+1}_x\rVert`) times
+    agreement(l) / agreement(l+1). Returns a numpy array, first layer first (output last).
+    """
+    return np.array([_agreement(d) for d in error_signals(model, X, y, head=head)])
+
+
+def _agreement(d):
+    lengths = np.linalg.norm(d, axis=1).sum()
+    return float(np.linalg.norm(d.sum(axis=0)) / lengths) if lengths > 0 else float("nan")
+
+
+def shrink_factors(norms):
+    """``norms[l+1] / norms[l]`` for consecutive layers: how many times smaller each layer's
+    gradient is than the next layer's (> 1 means vanishing toward the input, < 1 exploding)."""
+    a = np.asarray(norms, dtype=float)
+    if a.ndim != 1 or a.size < 2:
+        raise ValueError(f"norms must be a 1-D sequence of at least 2 per-layer norms, got shape {a.shape}")
+    if (a <= 0).any() or not np.isfinite(a).all():
+        raise ValueError(f"norms must be positive finite numbers, got {np.round(a, 6).tolist()}")
+    return a[1:] / a[:-1]
+
+
+def rms_slope(model, X):
+    """Root-mean-square of f'(z) in each hidden layer (the typical factor a layer applies to δ)."""
+    model = _check_model(model)
+    X = model._check_X(X)
+    out = []
+    A = X
+    for l, act in enumerate(model._acts[:-1]):
+        A = act.f(A @ model.weights[l] + model.biases[l])
+        out.append(float(np.sqrt(np.mean(act.grad_from_output(A) ** 2))))
+    return np.array(out)
+
+
+def activation_spread(model, X):
+    """How much each layer's output still depends on the input: for every layer, the standard
+    deviation of each unit across the examples of X, averaged over the units. When this falls
+    toward 0 layer after layer, the deep layers see (almost) the same thing for every input."""
+    model = _check_model(model)
+    X = model._check_X(X)
+    out = []
+    A = X
+    for l, act in enumerate(model._acts):
+        A = act.f(A @ model.weights[l] + model.biases[l])
+        out.append(float(A.std(axis=0).mean()))
+    return np.array(out)
+
+
+def jacobian_bound_check(model, X, y, head="softmax"):
+    r"""Check :math:`\lVert\delta^l_x\rVert \le \lVert W^{l+1}\rVert_2\,\max_j f'(z^l_{xj})\,\lVert\delta^{l+1}_x\rVert`
+    example by example, for every hidden layer l.
+
+    One step of backprop is :math:`\delta^l = \mathrm{diag}(f'(z^l))\,W^{l+1}\delta^{l+1}`, so its
+    length can grow at most by the largest singular value of :math:`W^{l+1}` times the largest
+    slope. For the sigmoid the slope is at most 1/4, giving the input-independent bound
+    :math:`\lVert W\rVert_2/4`.
+
+    Returns a DataFrame, one row per hidden layer l: ``spectral_norm`` (of W^{l+1}),
+    ``max_slope`` (the largest f'(z) seen), ``bound`` (their product), ``ratio_mean`` and
+    ``ratio_max`` (of :math:`\lVert\delta^l_x\rVert/\lVert\delta^{l+1}_x\rVert` over the
+    examples), ``weight_gain`` (mean of :math:`\lVert W^{l+1}\delta^{l+1}_x\rVert/\lVert\delta^{l+1}_x\rVert`:
+    what the weights alone do to the length), ``rms_slope`` (root-mean-square of f'(z^l): what
+    the slopes do), ``holds`` (fraction of examples within their own bound,
+    :math:`\lVert W\rVert_2 \max_j f'(z_{xj})`), and ``agreement`` / ``agreement_next``
+    (:func:`gradient_agreement` of layers l and l+1: how much of the per-example signals
+    survives averaging over the examples). Note that ``bound`` uses the largest slope
+    over *all* examples, ``holds`` each example's own largest slope.
+
+    ``head`` chooses the error that enters at the top, as in :func:`gradient_norms_at_init`
+    ('softmax', the default: the model's own output layer; 'sigmoid': Nielsen's).
+    """
+    import pandas as pd
+
+    model = _check_model(model)
+    head = check_choice("head", head, {"softmax", "sigmoid"})
+    X, y = model._check_xy(X, y)
+    deltas, As = _deltas(model, X, y, head=head)
+    rows = []
+    for l in range(model.n_layers - 1):
+        d_here, d_next = deltas[l], deltas[l + 1]
+        slope = model._acts[l].grad_from_output(As[l + 1])
+        spec = float(np.linalg.norm(model.weights[l + 1], 2))
+        n_next = np.linalg.norm(d_next, axis=1)
+        ok = n_next > 0
+        ratio = np.linalg.norm(d_here, axis=1)[ok] / n_next[ok]
+        own_bound = spec * slope.max(axis=1)[ok]
+        back = d_next[ok] @ model.weights[l + 1].T          # delta_{l+1} W^T, before the slope
+        gain = np.linalg.norm(back, axis=1) / n_next[ok]
+        rows.append(dict(layer=l + 1, spectral_norm=spec, max_slope=float(slope.max()),
+                         bound=spec * float(slope.max()),
+                         ratio_mean=float(ratio.mean()), ratio_max=float(ratio.max()),
+                         weight_gain=float(gain.mean()),
+                         rms_slope=float(np.sqrt(np.mean(slope ** 2))),
+                         holds=float(np.mean(ratio <= own_bound * (1 + 1e-12))),
+                         agreement=_agreement(d_here), agreement_next=_agreement(d_next)))
+    return pd.DataFrame(rows).set_index("layer")
+
+
+# ------------------------------------------------------------- training
+def weight_change_per_epoch(model, X, y, *, optimizer, epochs, batch_size, seed=0):
+    r"""Train ``model`` in place one epoch at a time and record how far each layer's weights move.
+
+    Returns ``(changes, history)``: ``changes`` is a DataFrame indexed by epoch with one column
+    per layer (``'layer 1'``...), holding :math:`\lVert W^l_{\text{after}} - W^l_{\text{before}}\rVert
+    / \lVert W^l_{\text{before}}\rVert` for that epoch; ``history`` is the usual
+    :func:`bplab.fit` DataFrame. A :class:`bplab.DivergenceError` propagates with
+    ``.changes`` (the epochs completed) attached.
+    """
+    import pandas as pd
+
+    from bplab.training import DivergenceError, fit
+
+    model = _check_model(model)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    cols = [f"layer {l + 1}" for l in range(model.n_layers)]
+    rows, hists = [], []
+
+    def frame():
+        return pd.DataFrame(rows, columns=cols, index=pd.RangeIndex(1, len(rows) + 1, name="epoch"))
+
+    for e in range(1, epochs + 1):
+        before = [W.copy() for W in model.weights]
+        try:
+            h = fit(model, X, y, optimizer=optimizer, epochs=1, batch_size=batch_size,
+                    seed=int(seed) * 100_003 + e, progress=False)
+        except DivergenceError as err:
+            err.changes = frame()
+            raise
+        rows.append([float(np.linalg.norm(W - B) / np.linalg.norm(B)) for W, B in zip(model.weights, before)])
+        h.index = [e]
+        hists.append(h)
+    hist = pd.concat(hists)
+    hist.index.name = "epoch"
+    return frame(), hist
+
+
+class Remedy:
+    """One row of the remedies table: a label and the MLP keyword arguments it stands for."""
+
+    def __init__(self, label, activation, init, init_std=None, bias_std=0.0):
+        self.label = str(label)
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.init = check_choice("init", init, INITS)
+        self.init_std = None if init_std is None else check_positive_number(init_std, "init_std")
+        self.bias_std = check_positive_number(bias_std, "bias_std", allow_zero=True)
+
+    def kwargs(self) -> dict:
+        return dict(init=self.init, init_std=self.init_std, bias_std=self.bias_std)
+
+    def __repr__(self):
+        return f"Remedy({self.label!r})"
+
+
+#: The rows of the chapter-04 comparison, from the problem to its cures to the opposite problem.
+DEFAULT_REMEDIES = (
+    Remedy("sigmoid, lecun + bias N(0,1)", "sigmoid", "lecun", bias_std=1.0),
+    Remedy("sigmoid, xavier", "sigmoid", "xavier"),
+    Remedy("tanh, xavier", "tanh", "xavier"),
+    Remedy("relu, xavier", "relu", "xavier"),
+    Remedy("relu, he", "relu", "he"),
+    Remedy("leaky_relu, he", "leaky_relu", "he"),
+    Remedy("tanh, normal std=1", "tanh", "normal", init_std=1.0),
+    Remedy("relu, normal std=0.5", "relu", "normal", init_std=0.5),
+)
+
+
+def compare_remedies(X_train, y_train, X_test, y_test, remedies=DEFAULT_REMEDIES, *, depth=6,
+                     width=32, seeds=range(3), optimizer=None, epochs=10, batch_size=32,
+                     train_seed=0):
+    r"""Measure each remedy side by side: gradient norms at initialisation and accuracy after
+    a short, fixed training budget.
+
+    Every remedy gets the same architecture (``depth`` hidden layers of ``width``), the same
+    data and the same training (``optimizer`` — a fresh copy per row, default
+    ``SGD(lr=0.1, momentum=0.9)`` — for ``epochs`` epochs of mini-batches of ``batch_size``,
+    shuffled with ``train_seed``; the trained network is the one built with the first seed).
+
+    Returns a DataFrame indexed by the remedy label with columns ``g1`` ... ``g<depth>``
+    (mean :math:`\lVert\partial C/\partial b^l\rVert` of the hidden layers over ``seeds``),
+    ``first/last`` (g1 / g<depth>: < 1 vanishing, > 1 exploding), ``test_acc`` (NaN when
+    training diverged) and ``note``.
+    """
+    import copy
+
+    import pandas as pd
+
+    from bplab.optim import SGD
+    from bplab.training import DivergenceError, fit
+
+    depth = check_int(depth, "depth", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    seeds = _check_seeds(seeds)
+    X_train, y_train, n_classes = _check_xy(X_train, y_train)
+    X_test, y_test, _ = _check_xy(X_test, y_test, n_classes=n_classes)
+    if X_test.shape[1] != X_train.shape[1]:
+        raise ValueError(f"X_test has {X_test.shape[1]} features but X_train has {X_train.shape[1]}")
+    remedies = list(remedies)
+    if not remedies or not all(isinstance(r, Remedy) for r in remedies):
+        raise TypeError("remedies must be a non-empty list of bplab.chapters.ch04.experiments.Remedy")
+    optimizer = SGD(lr=0.1, momentum=0.9) if optimizer is None else optimizer
+    sizes = [X_train.shape[1]] + [width] * depth + [n_classes]
+    rows = []
+    for r in remedies:
+        g = gradient_norms_at_init(X_train, y_train, sizes, r.activation, seeds=seeds, **r.kwargs())
+        hidden = g["grad_norm"].to_numpy()[:-1]
+        row = {f"g{i + 1}": v for i, v in enumerate(hidden)}
+        row["first/last"] = hidden[0] / hidden[-1]
+        net = MLP(sizes, r.activation, seed=seeds[0], **r.kwargs())
+        opt = copy.deepcopy(optimizer)
+        opt.reset()
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported, not warned
+                fit(net, X_train, y_train, optimizer=opt, epochs=epochs, batch_size=batch_size,
+                    seed=train_seed, progress=False)
+            row["test_acc"] = net.accuracy(X_test, y_test)
+            row["note"] = ""
+        except DivergenceError as e:
+            row["test_acc"] = np.nan
+            row["note"] = f"diverged (epoch {e.epoch})"
+        rows.append(dict(remedy=r.label, **row))
+    return pd.DataFrame(rows).set_index("remedy")

@@ -1,0 +1,1 @@
+"""Chapter 06, autoencoders: the code and denoising explorers, plots, exercise checks."""
