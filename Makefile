@@ -26,7 +26,8 @@ help:
 	@echo "make test-fast      unit tests only"
 	@echo "make test-browser   drive JupyterLab in headless Chromium (installs chromium + playwright)"
 	@echo "make bench          speed comparisons (benchmarks/)"
-	@echo "make notebooks      re-execute and save every notebook (after bplab changes its output)"
+	@echo "make notebooks      run each notebook's text source (.md) into its .ipynb and save the outputs"
+	@echo "                    (NB=notebooks/02_backprop_network.md for one notebook)"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,8 +66,12 @@ test-browser: $(VENV)/.installed-test
 	bash tools/install_browser.sh $(PY)
 	$(PY) -m pytest -m browser tests/browser/test_browser.py -p no:cacheprovider
 
+# Each notebook is authored as notebooks/NN_name.md (MyST markdown, paired by notebooks/jupytext.toml):
+# this takes its cells into NN_name.ipynb (unchanged cells keep their ids), runs it in a fresh kernel
+# and saves it with its outputs. NB=notebooks/02_backprop_network.md (or the .ipynb) does one.
+NB ?=
 notebooks: $(VENV)/.installed-test
-	$(PY) tools/run_notebooks.py notebooks/*.ipynb
+	$(PY) tools/run_notebooks.py $(NB)
 
 # The benchmark's optional peers, never runtime dependencies: scikit-learn (the [bench] extra)
 # and PyTorch. torch is pinned to 2.13.0 because that version installs a local CPU-only build;
