@@ -18,6 +18,8 @@ __all__ = [
     "check_positive_number",
     "check_int",
     "check_dtype",
+    "check_seed",
+    "check_sizes",
 ]
 
 
@@ -150,6 +152,31 @@ def check_positive_number(value, name: str, *, allow_zero: bool = False, upper: 
     if upper is not None and v >= upper:
         raise ValueError(f"{name} must be < {upper}, got {v}")
     return v
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """A seed for ``np.random.default_rng``: a non-negative integer (not a bool)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name} must be a non-negative integer, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def check_sizes(sizes, name: str = "sizes", minimum_len: int = 2) -> list[int]:
+    """Layer widths like [64, 128, 10]: at least ``minimum_len`` positive integers."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"{name} must be a list of layer widths like [64, 128, 10], got {sizes!r:.60}")
+    sizes = list(sizes)
+    if len(sizes) < minimum_len:
+        raise ValueError(f"{name} needs at least {minimum_len} widths (input and output), got {sizes}")
+    out = []
+    for i, s in enumerate(sizes):
+        try:
+            out.append(check_int(s, f"{name}[{i}]", minimum=1))
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{e} (in {name}={sizes})") from None
+    return out
 
 
 def check_int(value, name: str, *, minimum: int = 1) -> int:

@@ -1,12 +1,13 @@
 r"""Activation functions and their derivatives, vectorised over numpy arrays.
 
-Each activation is an :class:`Activation` with
+Each activation is an :class:`Activation` with two functions, and the network uses nothing else:
 
-* ``f(z)``            the function itself,
-* ``derivative(z)``   :math:`f'(z)`, for plotting and for teaching,
-* ``grad_from_output(a)``  :math:`f'(z)` written in terms of the output :math:`a = f(z)`;
-  the backward pass uses this form because the forward pass already stored ``a``
-  (for the sigmoid :math:`\sigma' = a(1-a)`, for tanh :math:`1-a^2`).
+* ``f(z)``                 the function itself,
+* ``grad_from_output(a)``  its derivative :math:`f'(z)`, written in terms of the output
+  :math:`a = f(z)`; the backward pass uses this form because the forward pass already
+  stored ``a`` (for the sigmoid :math:`\sigma' = a(1-a)`, for tanh :math:`1-a^2`).
+
+``derivative(z)`` evaluates :math:`f'` at an input z, for plots and for teaching.
 
 All are numerically safe: no overflow warnings for any finite input, however large.
 """
@@ -59,62 +60,36 @@ def _identity(z):
     return z
 
 
-# In-place versions used by the network's hot path: they overwrite their argument
-# instead of allocating a new array on every mini-batch step.
-def _sigmoid_inplace(z):
-    z *= 0.5
-    np.tanh(z, out=z)
-    z *= 0.5
-    z += 0.5
-    return z
-
-
-def _tanh_inplace(z):
-    return np.tanh(z, out=z)
-
-
-def _relu_inplace(z):
-    return np.maximum(z, 0, out=z)
-
-
-def _leaky_inplace(z):
-    # max(z, 0.01 z) is z for z > 0 and 0.01 z for z < 0
-    return np.maximum(z, z * LEAKY_SLOPE, out=z)
-
-
-def _sigmoid_backprop(dA, a):
-    dA *= a * (1.0 - a)
-
-
-def _tanh_backprop(dA, a):
-    dA *= 1.0 - a * a
-
-
-def _relu_backprop(dA, a):
-    np.multiply(dA, a > 0, out=dA)
-
-
-def _leaky_backprop(dA, a):
-    dA *= np.where(a > 0, 1.0, LEAKY_SLOPE).astype(dA.dtype, copy=False)
-
-
-def _noop(dA, a):
-    pass
-
-
 def _ones_like(a):
     return np.ones_like(a)
 
 
 @dataclass(frozen=True)
 class Activation:
+    """An activation function and its one derivative, as the network uses them.
+
+    To add your own, give the function and its slope written in terms of the output
+    ``a = f(z)``, then register it; every part of bplab (forward, backward, the diagnostics)
+    uses these two and nothing else::
+
+        softplus = Activation("softplus", lambda z: np.logaddexp(0, z),
+                              lambda a: -np.expm1(-a))           # f'(z) = 1 - e^{-a}
+        ACTIVATIONS["softplus"] = softplus                       # MLP(..., activation="softplus")
+    """
     name: str
     f: Callable[[np.ndarray], np.ndarray]
-    grad_from_output: Callable[[np.ndarray], np.ndarray]
-    formula: str          # LaTeX, for plots and notebooks
-    derivative_formula: str
-    f_inplace: Callable[[np.ndarray], np.ndarray] = _identity
-    backprop: Callable[[np.ndarray, np.ndarray], None] = _noop  # dA *= f'(z), given a = f(z)
+    grad_from_output: Callable[[np.ndarray], np.ndarray]   # f'(z) written in terms of a = f(z)
+    formula: str = ""             # LaTeX, for plots and notebooks
+    derivative_formula: str = ""
+    max_slope: float | None = None   # the largest f'(z) can be (1/4 for the sigmoid)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"Activation name must be a non-empty string, got {self.name!r}")
+        for field in ("f", "grad_from_output"):
+            if not callable(getattr(self, field)):
+                raise TypeError(f"Activation {self.name!r}: {field} must be a function, "
+                                f"got {getattr(self, field)!r}")
 
     def __call__(self, z):
         return self.f(np.asarray(z, dtype=np.result_type(np.asarray(z).dtype, np.float32)))
@@ -124,29 +99,37 @@ class Activation:
         z = np.asarray(z, dtype=np.result_type(np.asarray(z).dtype, np.float32))
         return self.grad_from_output(self.f(z))
 
+    def peak_slope(self) -> float:
+        """``max_slope`` if given, else the largest f'(z) on a fine grid of z in [-10, 10]."""
+        if self.max_slope is not None:
+            return float(self.max_slope)
+        return float(self.derivative(np.linspace(-10.0, 10.0, 4001)).max())
+
+    def saturated_fraction(self, A, below: float = 0.1) -> float:
+        """Fraction of units, given their outputs A, whose slope f'(z) is under ``below``
+        times its peak: the flat tails of sigmoid and tanh, ReLU's zero side."""
+        return float((self.grad_from_output(np.asarray(A)) < below * self.peak_slope()).mean())
+
     def __repr__(self):
         return f"Activation({self.name!r})"
 
 
 sigmoid = Activation("sigmoid", _sigmoid, _sigmoid_grad_from_output,
-                     r"\sigma(z) = \frac{1}{1+e^{-z}}", r"\sigma'(z) = \sigma(z)\,(1-\sigma(z))",
-                     _sigmoid_inplace, _sigmoid_backprop)
+                     r"\sigma(z) = \frac{1}{1+e^{-z}}", r"\sigma'(z) = \sigma(z)\,(1-\sigma(z))", max_slope=0.25)
 tanh = Activation("tanh", np.tanh, _tanh_grad_from_output,
-                  r"\tanh(z)", r"\tanh'(z) = 1-\tanh^2(z)",
-                  _tanh_inplace, _tanh_backprop)
+                  r"\tanh(z)", r"\tanh'(z) = 1-\tanh^2(z)", max_slope=1.0)
 relu = Activation("relu", _relu, _relu_grad_from_output,
-                  r"\mathrm{ReLU}(z) = \max(0, z)", r"\mathrm{ReLU}'(z) = [z > 0]",
-               _relu_inplace, _relu_backprop)
+                  r"\mathrm{ReLU}(z) = \max(0, z)", r"\mathrm{ReLU}'(z) = [z > 0]", max_slope=1.0)
 leaky_relu = Activation("leaky_relu", _leaky, _leaky_grad_from_output,
-                        r"\mathrm{LReLU}(z) = \max(0.01z, z)", r"\mathrm{LReLU}'(z) = 1 \text{ if } z>0 \text{ else } 0.01",
-                        _leaky_inplace, _leaky_backprop)
-linear = Activation("linear", _identity, _ones_like, r"f(z) = z", r"f'(z) = 1")
+                        r"\mathrm{LReLU}(z) = \max(0.01z, z)", r"\mathrm{LReLU}'(z) = 1 \text{ if } z>0 \text{ else } 0.01", max_slope=1.0)
+linear = Activation("linear", _identity, _ones_like, r"f(z) = z", r"f'(z) = 1", max_slope=1.0)
 
 ACTIVATIONS = {a.name: a for a in (sigmoid, tanh, relu, leaky_relu, linear)}
 
 
 def get_activation(name) -> Activation:
-    """Look an activation up by name ('sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear')."""
+    """Look an activation up by name ('sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear',
+    or one you registered in ``ACTIVATIONS``); an :class:`Activation` is returned as is."""
     if isinstance(name, Activation):
         return name
     return ACTIVATIONS[check_choice("activation", name, ACTIVATIONS)]

@@ -20,36 +20,37 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import losses as _losses
-from ._validate import as_float_matrix, check_choice, check_positive_number
-from .activations import ACTIVATIONS
-from .network import _check_sizes, _Network
+from ._validate import as_float_matrix, check_choice, check_positive_number, check_sizes
+from .activations import ACTIVATIONS, get_activation
+from .network import MLP
 
 __all__ = ["Autoencoder"]
 
 
-class Autoencoder(_Network):
-    """Encoder ``sizes`` (input → code), mirrored decoder, MSE reconstruction loss."""
+class Autoencoder(MLP):
+    """Encoder ``sizes`` (input → code), mirrored decoder, MSE reconstruction loss.
 
-    loss = "mse"
-    is_classifier = False
+    An MLP in every respect (``forward``, ``backward``, ``params``, ``fit``): only its sizes
+    are mirrored, its code layer is affine and its target is its own input."""
+
+    needs_targets = False
 
     def __init__(self, sizes, activation="tanh", seed=0, dtype=np.float64, *,
                  output_activation=None, noise=0.0, init="auto", init_std=None, bias_std=0.0):
-        enc = _check_sizes(sizes)
-        activation = check_choice("activation", activation, ACTIVATIONS)
+        encoder = check_sizes(sizes)
         if output_activation is None:
             output_activation = "linear"
-        output_activation = check_choice("output_activation", output_activation, ACTIVATIONS)
+        if isinstance(output_activation, str):
+            check_choice("output_activation", output_activation, ACTIVATIONS)
+        output = get_activation(output_activation)
         self.noise = check_positive_number(noise, "noise", allow_zero=True)
-        self.activation = activation
-        self.output_activation = output_activation
-        self.encoder_sizes = enc
-        full = enc + enc[-2::-1]
-        k = len(enc) - 1                      # layers in the encoder
-        acts = [activation] * (k - 1) + ["linear"] + [activation] * (k - 1) + [output_activation]
-        self._setup(full, acts, "mse", seed, dtype, init, init_std, bias_std, activation)
-        self._n_enc = k
+        super().__init__(encoder + encoder[-2::-1], activation, loss="mse", seed=seed, dtype=dtype,
+                         init=init, init_std=init_std, bias_std=bias_std)
+        self.encoder_sizes = encoder
+        self.n_encoder_layers = len(encoder) - 1
+        self.activations[self.n_encoder_layers - 1] = get_activation("linear")   # the code
+        self.activations[-1] = output
+        self.output_activation = output.name
 
     def __repr__(self):
         return (f"Autoencoder(sizes={self.encoder_sizes}, activation={self.activation!r}, "
@@ -61,71 +62,52 @@ class Autoencoder(_Network):
         return self.encoder_sizes[-1]
 
     # ------------------------------------------------------------------ maths
-    def _run(self, A, layers):
-        for l in layers:
-            Z = A @ self.params[2 * l]
-            Z += self.params[2 * l + 1]
-            A = self._acts[l].f_inplace(Z)
-        return A
-
     def encode(self, X):
         """The code (n, code_size) for inputs X (n, input_size)."""
-        return self._run(self._check_X(X), range(self._n_enc))
+        A = self.check_X(X)
+        for l in range(self.n_encoder_layers):
+            _, A = self.layer_forward(l, A)
+        return A
 
     def decode(self, C):
         """Reconstructions (n, input_size) from codes C (n, code_size)."""
-        C = as_float_matrix(C, "C (codes)", n_features=self.code_size, dtype=self.dtype,
+        A = as_float_matrix(C, "C (codes)", n_features=self.code_size, dtype=self.dtype,
                             allow_1d_row=True)
-        return self._run(C, range(self._n_enc, self.n_layers))
+        for l in range(self.n_encoder_layers, self.n_layers):
+            _, A = self.layer_forward(l, A)
+        return A
 
     def reconstruct(self, X):
-        """decode(encode(X))."""
-        out, _ = self._forward(self._check_X(X), keep=False)
-        return out
-
-    forward = reconstruct
-    __call__ = reconstruct
+        """decode(encode(X)), which is forward(X)."""
+        return self.forward(X)
 
     def loss_and_grads(self, X, y=None):
         """Mean squared reconstruction error of X and its gradients (no noise added)."""
-        self._check_params_intact()
-        if y is not None:
-            raise TypeError("Autoencoder.loss_and_grads(X) takes no targets: the target is X itself")
-        X = self._check_X(X)
-        out, outs = self._forward(X)
-        loss, dOut = _losses.mse(out, X)
-        return loss, self._backward(dOut, outs)
+        return super().loss_and_grads(X, y)
 
     def reconstruction_error(self, X) -> float:
         """Mean squared error between X and its reconstruction."""
-        X = self._check_X(X)
-        return self._loss_value_unchecked(X, None)
+        return self.loss_value(X)
 
-    def _loss_value_unchecked(self, X, y):
-        out, _ = self._forward(X, keep=False)
-        return _losses.mse(out, X, grad=False)
+    def loss_value(self, X, y=None) -> float:
+        return super().loss_value(X, y)
 
     def evaluate(self, X, y=None) -> dict:
-        return {"loss": self.reconstruction_error(X)}
+        return super().evaluate(X, y)
 
-    def _evaluate(self, X, y) -> dict:
-        return {"loss": self._loss_value_unchecked(X, None)}
-
-    # ------------------------------------------------- hooks used by bplab.fit
-    def _prepare_fit_data(self, X, y, prefix=""):
+    def check_data(self, X, y=None, prefix=""):
+        """Validated ``(X, X)``: the target of an autoencoder is its input."""
         if y is not None:
-            raise TypeError(f"fit(autoencoder, X): an Autoencoder learns without labels; "
-                            f"omit {prefix}y (the target is the input itself)")
-        return self._check_X(X, prefix + "X"), None
+            raise TypeError(f"an Autoencoder takes no targets {prefix}y: it learns without "
+                            "labels, its target is the input itself")
+        X = self.check_X(X, prefix + "X")
+        return X, X
 
-    def _train_batch(self, xb, yb, rng, out=None):
-        if self.noise:
-            xin = xb + self.noise * rng.standard_normal(xb.shape).astype(self.dtype, copy=False)
-        else:
-            xin = xb
-        output, outs = self._forward(xin)
-        loss, dOut = _losses.mse(output, xb)
-        return loss, self._backward(dOut, outs, out), None
+    def training_input(self, X, rng):
+        """X plus fresh Gaussian noise of std ``noise`` (denoising), or X itself."""
+        if not self.noise:
+            return X
+        return X + self.noise * rng.standard_normal(X.shape).astype(self.dtype, copy=False)
 
     def _meta(self):
         return dict(kind="Autoencoder", sizes=self.encoder_sizes, activation=self.activation,

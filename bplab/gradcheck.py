@@ -66,14 +66,11 @@ def gradient_check(model, X, y=None, *, h: float = 1e-6, tol: float = 1e-6):
     if model.dtype != np.float64:
         raise TypeError("gradient_check needs a float64 model: float32 rounding (~1e-7) swamps "
                         "the finite differences. Build it with dtype=np.float64.")
-    if y is None:
-        X = model._prepare_fit_data(X, None)[0]
-        loss_fn = lambda: model._loss_value_unchecked(X, None)  # noqa: E731
-        _, grads = model.loss_and_grads(X)
-    else:
-        X, y = model._check_xy(X, y)
-        loss_fn = lambda: model._loss_value_unchecked(X, y)  # noqa: E731
-        _, grads = model.loss_and_grads(X, y)
+    X, Y = model.check_data(X, y)       # Y is X itself for an autoencoder
+    _, grads = model.loss_and_grads(X, y)
+
+    def loss_fn():                      # reads the parameters numerical_gradient perturbs
+        return model.loss_fn(model.forward(X), Y, grad=False)
     rows = []
     for name, p, g in zip(model.param_names(), model.params, grads):
         num = numerical_gradient(loss_fn, p, h)

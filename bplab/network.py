@@ -1,105 +1,98 @@
 r"""The multilayer perceptron: a stack of dense layers trained by backpropagation.
 
-Forward pass (layer :math:`l = 1..L`, with :math:`A_0 = X`)::
+Notation (the notebooks' own): layer :math:`l = 1..n` has weights ``W`` of shape
+(fan_in, fan_out) and bias ``b``; :math:`A_0 = X`; L is the loss; ``dZ`` means
+:math:`\partial L/\partial Z`, and so on.
 
-    Z_l = A_{l-1} W_l + b_l        A_l = f_l(Z_l)
+Forward pass, for l = 1..n::
 
-The hidden layers use the chosen activation; the output layer is affine (f_L = identity),
+    Z_l = A_{l-1} W_l + b_l        A_l = f_l(Z_l)          (layers.dense_forward, then f_l)
+
+The hidden layers use the chosen activation; the output layer is affine (f_n = identity),
 so the network outputs logits for ``cross_entropy`` and values for ``mse``.
 
-Backward pass: start from dL/dA_L (given by the loss), then for l = L..1::
+Backward pass: the loss gives dA_n = dL/dA_n; then for l = n..1::
 
-    dZ_l = dA_l * f_l'(Z_l)        (element-wise)
-    dW_l = A_{l-1}^T dZ_l          db_l = sum_rows dZ_l
-    dA_{l-1} = dZ_l W_l^T
+    dZ_l = dA_l * f_l'(Z_l)                                 (element-wise)
+    dA_{l-1}, dW_l, db_l = layers.dense_backward(dZ_l, A_{l-1}, W_l)
 
-That loop, in :meth:`_Network._backward`, is all of backpropagation.
+That loop is :meth:`MLP.backward`, and it is all of backpropagation. ``loss_and_grads``,
+``fit``, the per-layer diagnostics (``layer_trace``), chapter 04's experiments and the
+Autoencoder all run it.
 
-Storage: ``params`` is a list of ordinary arrays ``[W1, b1, W2, b2, ...]``, but they are all
-views of one contiguous 1-D array (made by ``_pack``). Nothing changes for a reader or
-user (read them, change them in place, hand them to an optimiser); it only lets
-``bplab.fit`` update every parameter of the model in a handful of vectorised operations
-instead of a few per array, which is most of what a small network's training step costs
-besides its matrix products.
+``params`` is the list ``[W1, b1, W2, b2, ...]`` of the model's own arrays; optimisers update
+them in place.
 """
 from __future__ import annotations
 
+import copy
 import json
-import math
 import os
 from pathlib import Path
 
 import numpy as np
 
-from . import losses as _losses
+from . import losses
 from ._validate import (as_float_matrix, as_labels, as_target_matrix, check_choice,
-                        check_dtype, check_int)
-from .activations import ACTIVATIONS, get_activation
+                        check_dtype, check_seed, check_sizes)
+from .activations import get_activation
 from .init import init_weights
+from .layers import dense_backward, dense_forward
 
 __all__ = ["MLP", "load"]
 
 FORMAT_VERSION = 1
 
 
-def _check_sizes(sizes, name="sizes", minimum_len=2):
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-        raise TypeError(f"{name} must be a list of layer widths like [64, 128, 10], got {sizes!r:.60}")
-    sizes = list(sizes)
-    if len(sizes) < minimum_len:
-        raise ValueError(f"{name} needs at least {minimum_len} widths (input and output), got {sizes}")
-    out = []
-    for i, s in enumerate(sizes):
-        try:
-            out.append(check_int(s, f"{name}[{i}]", minimum=1))
-        except (TypeError, ValueError) as e:
-            raise type(e)(f"{e} (in {name}={sizes})") from None
-    return out
+class MLP:
+    """A multilayer perceptron.
 
+    Parameters
+    ----------
+    sizes : list of int
+        Layer widths from input to output, e.g. ``[64, 128, 10]``.
+    activation : str (or an :class:`~bplab.activations.Activation`)
+        Hidden-layer activation: 'sigmoid', 'tanh', 'relu', 'leaky_relu' or 'linear'.
+        The output layer is affine.
+    loss : 'cross_entropy' or 'mse'
+    seed : int
+        Seeds the weight initialisation.
+    dtype : np.float64 (default) or np.float32
+    init : 'auto', 'xavier'/'glorot', 'he', 'lecun' or 'normal'
+        'auto' is He for relu/leaky_relu and Xavier otherwise.
+    init_std : float, for init='normal'
+    bias_std : float
+        Standard deviation of the initial biases (0 = start at zero).
 
-def _split(flat, shapes):
-    """Views of the 1-D array ``flat``, one per shape, laid end to end (C order)."""
-    views, start = [], 0
-    for shape in shapes:
-        size = math.prod(shape)
-        views.append(flat[start:start + size].reshape(shape))
-        start += size
-    if start != flat.size:
-        raise ValueError(f"shapes {list(shapes)} hold {start} numbers, the buffer {flat.size}")
-    return views
+    ``params`` is the list ``[W1, b1, W2, b2, ...]`` of the model's own arrays, each W of
+    shape (fan_in, fan_out); ``activations`` holds one activation per layer.
+    """
 
+    is_classifier: bool
+    needs_targets = True          # fit(model, X, y): an Autoencoder's target is X itself
 
-def _pack(arrays, dtype=None):
-    """Copy ``arrays`` into one new contiguous 1-D buffer; return ``(buffer, views)`` where
-    ``views[i]`` is shaped like ``arrays[i]``, holds its values and lives in the buffer."""
-    arrays = [np.asarray(a) for a in arrays]
-    dtype = np.dtype(dtype) if dtype is not None else np.result_type(*arrays)
-    flat = np.empty(sum(a.size for a in arrays), dtype=dtype)
-    views = _split(flat, [a.shape for a in arrays])
-    for v, a in zip(views, arrays):
-        v[...] = a
-    return flat, views
-
-
-class _Network:
-    """Shared machinery: dense layers with per-layer activations, forward, backward, save."""
-
-    # ---------------------------------------------------------------- set-up
-    def _setup(self, sizes, layer_acts, loss, seed, dtype, init, init_std, bias_std, hidden_act):
-        self.sizes = list(sizes)
+    def __init__(self, sizes, activation="relu", loss="cross_entropy", seed=0, dtype=np.float64,
+                 *, init="auto", init_std=None, bias_std=0.0):
+        self.sizes = check_sizes(sizes)
+        hidden = get_activation(activation)
+        self.loss = losses.get_loss(loss)
+        if self.loss == "cross_entropy" and self.sizes[-1] < 2:
+            raise ValueError(f"loss='cross_entropy' needs at least 2 outputs (classes), "
+                             f"got sizes={self.sizes}")
+        self.loss_fn = losses.LOSSES[self.loss]
+        self.is_classifier = self.loss == "cross_entropy"
+        self.activation = hidden.name
+        self.activations = [hidden] * (self.n_layers - 1) + [get_activation("linear")]
+        self.seed = check_seed(seed)
         self.dtype = check_dtype(dtype)
-        self.loss = loss
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-        if seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        self.seed = int(seed)
-        self._acts = [get_activation(a) for a in layer_acts]
-        rng = np.random.default_rng(self.seed)
-        params = init_weights(self.sizes, hidden_act, init=init, std=init_std,
-                              bias_std=bias_std, rng=rng, dtype=self.dtype)
-        self._flat, self.params = _pack(params, self.dtype)   # one buffer, see the module notes
         self.init = init
+        self.params = init_weights(self.sizes, hidden.name, init=init, std=init_std,
+                                   bias_std=bias_std, rng=np.random.default_rng(self.seed),
+                                   dtype=self.dtype)
+
+    def __repr__(self):
+        return (f"MLP(sizes={self.sizes}, activation={self.activation!r}, loss={self.loss!r}, "
+                f"dtype={self.dtype.name}, n_params={self.n_params})")
 
     @property
     def n_layers(self) -> int:
@@ -111,100 +104,162 @@ class _Network:
 
     @property
     def weights(self):
+        """[W1, W2, ...], the model's own arrays."""
         return self.params[0::2]
 
     @property
     def biases(self):
+        """[b1, b2, ...], the model's own arrays."""
         return self.params[1::2]
 
+    @property
+    def n_classes(self) -> int | None:
+        return self.sizes[-1] if self.is_classifier else None
+
     def param_names(self) -> list[str]:
-        return [f"{k}{i + 1}" for i in range(self.n_layers) for k in ("W", "b")]
+        return [f"{k}{l + 1}" for l in range(self.n_layers) for k in ("W", "b")]
 
-    # -------------------------------------------------------------- checking
-    def _check_X(self, X, name="X"):
-        return as_float_matrix(X, name, n_features=self.sizes[0], dtype=self.dtype, allow_1d_row=True)
+    # ------------------------------------------------------------ forward
+    def layer_forward(self, l, A_prev):
+        """Layer l (0-based) on its input: returns ``(Z, A)`` with Z = A_prev W + b, A = f(Z)."""
+        Z = dense_forward(A_prev, self.weights[l], self.biases[l])
+        return Z, self.activations[l].f(Z)
 
-    def _check_params_intact(self):
-        for i, (p, name) in enumerate(zip(self.params, self.param_names())):
-            layer = i // 2
-            shape = (self.sizes[layer], self.sizes[layer + 1]) if i % 2 == 0 else (self.sizes[layer + 1],)
+    def forward(self, X, *, return_cache=False):
+        """The network's output for X of shape (n, sizes[0]): logits (cross_entropy) or values.
+
+        With ``return_cache=True`` it returns ``(output, cache)``: ``cache[l]`` is the tuple
+        ``(A_prev, Z, A)`` of layer l, everything :meth:`backward` needs."""
+        A = self.check_X(X)
+        cache = []
+        for l in range(self.n_layers):
+            A_prev = A
+            Z, A = self.layer_forward(l, A_prev)
+            cache.append((A_prev, Z, A))
+        return (A, cache) if return_cache else A
+
+    __call__ = forward
+
+    # ----------------------------------------------------------- backward
+    def backward(self, dOut, cache, *, return_dZ=False):
+        """Backpropagate dOut = dL/d(output) through every layer, last layer first.
+
+        Returns the gradients ``[dW1, db1, dW2, db2, ...]``, aligned with ``params``
+        (and, with ``return_dZ=True``, also the list ``[dZ1, dZ2, ...]``)."""
+        grads = [None] * len(self.params)
+        dZs = [None] * self.n_layers
+        dA = dOut
+        for l in reversed(range(self.n_layers)):
+            A_prev, Z, A = cache[l]
+            dZ = dA * self.activations[l].grad_from_output(A)      # dZ_l = dA_l * f'(Z_l)
+            dA, dW, db = dense_backward(dZ, A_prev, self.weights[l], need_dX=l > 0)
+            grads[2 * l], grads[2 * l + 1], dZs[l] = dW, db, dZ
+        return (grads, dZs) if return_dZ else grads
+
+    def loss_and_grads(self, X, y):
+        """Mean loss on (X, y) and its gradient for every parameter, aligned with ``params``."""
+        self.check_params()
+        X, y = self.check_data(X, y)
+        out, cache = self.forward(X, return_cache=True)
+        loss, dOut = self.loss_fn(out, y)
+        return loss, self.backward(dOut, cache)
+
+    # ------------------------------------------------------ using the model
+    def predict_proba(self, X):
+        """Class probabilities softmax(forward(X)) (cross_entropy models only)."""
+        if not self.is_classifier:
+            raise TypeError("predict_proba needs a cross_entropy model; this one uses loss='mse'")
+        return losses.softmax(self.forward(X))
+
+    def predict(self, X):
+        """Class labels (cross_entropy) or the outputs themselves (mse)."""
+        out = self.forward(X)
+        return out.argmax(axis=1) if self.is_classifier else out
+
+    def loss_value(self, X, y) -> float:
+        """The mean loss on (X, y), without gradients."""
+        X, y = self.check_data(X, y)
+        return self.loss_fn(self.forward(X), y, grad=False)
+
+    def accuracy(self, X, y) -> float:
+        """Fraction of rows whose predicted class equals the label."""
+        if not self.is_classifier:
+            raise TypeError("accuracy needs a cross_entropy model; this one uses loss='mse'")
+        X, y = self.check_data(X, y)
+        return float((self.forward(X).argmax(axis=1) == y).mean())
+
+    def evaluate(self, X, y) -> dict:
+        """{'loss': ..., 'accuracy': ...} on a data set (accuracy for classifiers only)."""
+        X, y = self.check_data(X, y)
+        out = self.forward(X)
+        result = {"loss": self.loss_fn(out, y, grad=False)}
+        if self.is_classifier:
+            result["accuracy"] = float((out.argmax(axis=1) == y).mean())
+        return result
+
+    # ----------------------------------------------------- used by bplab.fit
+    def training_input(self, X, rng):
+        """What the network sees of a training batch X: X itself (a denoising
+        Autoencoder adds fresh noise here)."""
+        return X
+
+    # ------------------------------------------------------- per-layer view
+    def layer_trace(self, X, y):
+        """Everything one forward and backward pass computes, layer by layer.
+
+        Returns one dict per layer, first layer first: ``Z``, ``A`` (= f(Z)), ``slope``
+        (f'(Z)), ``dZ``, ``dW``, ``db``, plus ``name`` and ``activation``. The numbers are
+        :meth:`forward` and :meth:`backward`'s own."""
+        self.check_params()
+        X, y = self.check_data(X, y)
+        out, cache = self.forward(X, return_cache=True)
+        _, dOut = self.loss_fn(out, y)
+        grads, dZs = self.backward(dOut, cache, return_dZ=True)
+        trace = []
+        for l, (_, Z, A) in enumerate(cache):
+            act = self.activations[l]
+            trace.append(dict(name=f"layer {l + 1}", activation=act.name, Z=Z, A=A,
+                              slope=act.grad_from_output(A), dZ=dZs[l],
+                              dW=grads[2 * l], db=grads[2 * l + 1]))
+        return trace
+
+    # ------------------------------------------------------------ checking
+    def check_X(self, X, name="X"):
+        """X as a C-contiguous float array of shape (n, sizes[0]) and the model's dtype."""
+        return as_float_matrix(X, name, n_features=self.sizes[0], dtype=self.dtype,
+                               allow_1d_row=True)
+
+    def check_data(self, X, y, prefix=""):
+        """Validated ``(X, y)``: labels in [0, n_classes) or targets of shape (n, sizes[-1])."""
+        if y is None:
+            self.check_y(None, prefix=prefix)      # says what y should have been
+        X = self.check_X(X, prefix + "X")
+        return X, self.check_y(y, X.shape[0], prefix)
+
+    def check_y(self, y, n_rows=None, prefix=""):
+        """Labels in [0, n_classes) (cross_entropy) or targets of shape (n, sizes[-1]) (mse)."""
+        if self.is_classifier:
+            return as_labels(y, prefix + "y", n_classes=self.sizes[-1], n_rows=n_rows)
+        return as_target_matrix(y, prefix + "y", n_outputs=self.sizes[-1], n_rows=n_rows,
+                                dtype=self.dtype)
+
+    def check_params(self):
+        """Raise ValueError if an entry of ``params`` was replaced by one of the wrong shape."""
+        for l, name in enumerate(self.param_names()):
+            layer = l // 2
+            shape = ((self.sizes[layer], self.sizes[layer + 1]) if l % 2 == 0
+                     else (self.sizes[layer + 1],))
+            p = self.params[l] if l < len(self.params) else None
             if not isinstance(p, np.ndarray) or p.shape != shape:
                 raise ValueError(f"parameter {name} has been replaced by something of shape "
                                  f"{getattr(p, 'shape', None)}; expected an array of shape {shape}")
 
-    def _flat_params(self):
-        """The 1-D array that every parameter is a view of, or None if that no longer holds
-        (someone put a new array into ``params``): then fit updates the arrays one by one."""
-        flat = getattr(self, "_flat", None)
-        if flat is None or len(self.params) != 2 * self.n_layers:
-            return None
-        address = flat.__array_interface__["data"][0]
-        offset = 0
-        for p in self.params:
-            if (type(p) is not np.ndarray or p.dtype != flat.dtype or not p.flags.c_contiguous
-                    or not p.flags.writeable
-                    or p.__array_interface__["data"][0] != address + offset * flat.itemsize):
-                return None
-            offset += p.size
-        return flat if offset == flat.size else None
-
-    # --------------------------------------------------------------- forward
-    def _forward(self, X, keep: bool = True):
-        """Unchecked forward pass. Returns the output and, if ``keep``, the list of
-        every layer's output [A_0 = X, A_1, ..., A_L] that backward needs."""
-        A = X
-        outs = [X] if keep else None
-        params = self.params
-        for l, act in enumerate(self._acts):
-            Z = A @ params[2 * l]
-            Z += params[2 * l + 1]
-            A = act.f_inplace(Z)
-            if keep:
-                outs.append(A)
-        return A, outs
-
-    def _backward(self, dOut, outs, out=None):
-        """Backpropagate dL/d(output) through every layer; returns grads aligned with params.
-
-        The gradients are written into ``out`` (arrays shaped like params: bplab.fit reuses
-        one buffer every step) or, by default, into new arrays."""
-        params = self.params
-        grads = out if out is not None else [np.empty_like(p) for p in params]
-        dA = dOut
-        for l in range(len(self._acts) - 1, -1, -1):
-            A = outs[l + 1]
-            self._acts[l].backprop(dA, A)                  # now dA holds dZ_l = dA_l * f'(Z_l)
-            A_prev = outs[l]
-            np.matmul(A_prev.T, dA, out=grads[2 * l])      # dW_l = A_{l-1}^T dZ_l
-            dA.sum(axis=0, out=grads[2 * l + 1])           # db_l = column sums of dZ_l
-            if l > 0:
-                dA = dA @ params[2 * l].T                  # dA_{l-1} = dZ_l W_l^T
-        return grads
-
-    # ------------------------------------------------------------- save/load
-    def _meta(self) -> dict:
-        raise NotImplementedError
-
-    def save(self, path) -> Path:
-        """Save to a ``.npz`` file (plain arrays + JSON metadata; no pickle)."""
-        path = Path(os.fspath(path))
-        if path.suffix != ".npz":
-            path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-        meta = dict(self._meta(), format_version=FORMAT_VERSION, dtype=str(self.dtype))
-        arrays = {name: p for name, p in zip(self.param_names(), self.params)}
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, __bplab_meta__=np.array(json.dumps(meta)), **arrays)
-        os.replace(tmp, path)      # never leave a half-written model file behind
-        return path
-
+    # ------------------------------------------------------ copies, saving
     def copy(self):
         """An independent copy (same architecture, copied parameters)."""
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        if self._flat_params() is not None:
-            new._flat, new.params = _pack(self.params, self.dtype)
-        else:
-            new._flat, new.params = None, [p.copy() for p in self.params]
+        new = copy.copy(self)
+        new.params = [p.copy() for p in self.params]
+        new.activations = list(self.activations)
         return new
 
     def set_params(self, params) -> None:
@@ -223,210 +278,21 @@ class _Network:
         for p, new in zip(self.params, checked):   # all checked first: no half-update
             p[...] = new
 
-
-class MLP(_Network):
-    """A multilayer perceptron.
-
-    Parameters
-    ----------
-    sizes : list of int
-        Layer widths from input to output, e.g. ``[64, 128, 10]``.
-    activation : str
-        Hidden-layer activation: 'sigmoid', 'tanh', 'relu', 'leaky_relu' or 'linear'.
-        The output layer is affine.
-    loss : 'cross_entropy' or 'mse'
-    seed : int
-        Seeds the weight initialisation.
-    dtype : np.float64 (default) or np.float32
-    init : 'auto', 'xavier'/'glorot', 'he', 'lecun' or 'normal'
-        'auto' is He for relu/leaky_relu and Xavier otherwise.
-    init_std : float, for init='normal'
-    bias_std : float
-        Standard deviation of the initial biases (0 = start at zero).
-
-    ``params`` is the list ``[W1, b1, W2, b2, ...]`` of the model's own arrays, each W of
-    shape (fan_in, fan_out); optimisers update them in place.
-    """
-
-    def __init__(self, sizes, activation="relu", loss="cross_entropy", seed=0, dtype=np.float64,
-                 *, init="auto", init_std=None, bias_std=0.0):
-        sizes = _check_sizes(sizes)
-        activation = check_choice("activation", activation, ACTIVATIONS)
-        loss = _losses.get_loss(loss)
-        if loss == "cross_entropy" and sizes[-1] < 2:
-            raise ValueError(f"loss='cross_entropy' needs at least 2 outputs (classes), got sizes={sizes}")
-        self.activation = activation
-        layer_acts = [activation] * (len(sizes) - 2) + ["linear"]
-        self._setup(sizes, layer_acts, loss, seed, dtype, init, init_std, bias_std, activation)
-        self._loss_fn = _losses.LOSSES[loss]
-
-    def __repr__(self):
-        return (f"MLP(sizes={self.sizes}, activation={self.activation!r}, loss={self.loss!r}, "
-                f"dtype={self.dtype.name}, n_params={self.n_params})")
-
-    @property
-    def is_classifier(self) -> bool:
-        return self.loss == "cross_entropy"
-
-    @property
-    def n_classes(self) -> int | None:
-        return self.sizes[-1] if self.is_classifier else None
-
-    # --------------------------------------------------------------- checking
-    def _check_y(self, y, n_rows, name="y"):
-        if self.is_classifier:
-            return as_labels(y, name, n_classes=self.sizes[-1], n_rows=n_rows)
-        return as_target_matrix(y, name, n_outputs=self.sizes[-1], n_rows=n_rows, dtype=self.dtype)
-
-    def _check_xy(self, X, y, prefix=""):
-        X = self._check_X(X, prefix + "X")
-        y = self._check_y(y, X.shape[0], prefix + "y")
-        return X, y
-
-    # ---------------------------------------------------------- public maths
-    def forward(self, X):
-        """Network output for X of shape (n, sizes[0]): logits (cross_entropy) or values (mse)."""
-        out, _ = self._forward(self._check_X(X), keep=False)
-        return out
-
-    __call__ = forward
-
-    def predict_proba(self, X):
-        """Class probabilities softmax(forward(X)) (cross_entropy models only)."""
-        if not self.is_classifier:
-            raise TypeError("predict_proba needs a cross_entropy model; this one uses loss='mse'")
-        return _losses.softmax(self.forward(X))
-
-    def predict(self, X):
-        """Class labels (cross_entropy) or the outputs themselves (mse)."""
-        out = self.forward(X)
-        return out.argmax(axis=1) if self.is_classifier else out
-
-    def loss_and_grads(self, X, y):
-        """Mean loss on (X, y) and its gradient for every parameter, aligned with ``params``."""
-        self._check_params_intact()
-        X, y = self._check_xy(X, y)
-        loss, grads, _ = self._loss_and_grads(X, y)
-        return loss, grads
-
-    def _loss_and_grads(self, X, y):
-        out, outs = self._forward(X)
-        loss, dOut = self._loss_fn(out, y)
-        return loss, self._backward(dOut, outs), out
-
-    def _loss_value_unchecked(self, X, y) -> float:
-        out, _ = self._forward(X, keep=False)
-        return self._loss_fn(out, y, grad=False)
-
-    def loss_value(self, X, y) -> float:
-        X, y = self._check_xy(X, y)
-        out, _ = self._forward(X, keep=False)
-        return self._loss_fn(out, y, grad=False)
-
-    def accuracy(self, X, y) -> float:
-        """Fraction of rows whose predicted class equals the label."""
-        if not self.is_classifier:
-            raise TypeError("accuracy needs a cross_entropy model; this one uses loss='mse'")
-        X, y = self._check_xy(X, y)
-        out, _ = self._forward(X, keep=False)
-        return float((out.argmax(axis=1) == y).mean())
-
-    score = accuracy
-
-    def evaluate(self, X, y) -> dict:
-        """{'loss': ..., 'accuracy': ...} on a data set (accuracy for classifiers only)."""
-        X, y = self._check_xy(X, y)
-        return self._evaluate(X, y)
-
-    def _evaluate(self, X, y) -> dict:
-        out, _ = self._forward(X, keep=False)
-        res = {"loss": self._loss_fn(out, y, grad=False)}
-        if self.is_classifier:
-            res["accuracy"] = float((out.argmax(axis=1) == y).mean())
-        return res
-
-    # ------------------------------------------------- hooks used by bplab.fit
-    def _prepare_fit_data(self, X, y, prefix=""):
-        if y is None:
-            raise TypeError(f"fit(model, X, y): an MLP needs targets {prefix}y "
-                            "(only an Autoencoder trains without them)")
-        return self._check_xy(X, y, prefix)
-
-    def _train_batch(self, xb, yb, rng, out=None):
-        """One step's loss, gradients (written into ``out`` if given) and correct count."""
-        output, outs = self._forward(xb)
-        loss, dOut = self._loss_fn(output, yb)
-        correct = int((output.argmax(axis=1) == yb).sum()) if self.is_classifier else None
-        return loss, self._backward(dOut, outs, out), correct
-
-    # ------------------------------------------------ per-layer diagnostics
-    def layer_trace(self, X, y):
-        """Everything one forward + backward pass computes, layer by layer (slow, clear).
-
-        Returns a list with one dict per layer: ``Z`` (pre-activation), ``A`` (output),
-        ``delta`` (dL/dZ), ``dW``, ``db``, ``local_slope`` (f'(Z)), plus ``name`` and
-        ``activation``.
-        """
-        self._check_params_intact()
-        X, y = self._check_xy(X, y)
-        A, Zs, As = X, [], []
-        for l, act in enumerate(self._acts):
-            Z = A @ self.params[2 * l] + self.params[2 * l + 1]
-            A = act.f(Z)
-            Zs.append(Z)
-            As.append(A)
-        _, dA = self._loss_fn(A.copy(), y)
-        layers = [None] * self.n_layers
-        for l in range(self.n_layers - 1, -1, -1):
-            act = self._acts[l]
-            slope = act.grad_from_output(As[l])
-            delta = dA * slope
-            A_prev = X if l == 0 else As[l - 1]
-            layers[l] = dict(name=f"layer {l + 1}", activation=act.name, Z=Zs[l], A=As[l],
-                             local_slope=slope, delta=delta, dW=A_prev.T @ delta,
-                             db=delta.sum(axis=0))
-            dA = delta @ self.params[2 * l].T
-        return layers
-
-    def layer_stats(self, X, y):
-        """A pandas DataFrame, one row per layer: activation statistics and gradient norms.
-
-        Columns: ``layer``, ``shape``, ``activation``, ``act_mean``, ``act_std``,
-        ``saturated`` (fraction of units whose local slope f'(z) is below 10 % of its
-        maximum: sigmoid/tanh near their flat tails, ReLU at zero), ``grad_W_norm``,
-        ``grad_b_norm`` (the length of dL/db, the "speed of learning" Nielsen plots),
-        ``W_norm``.
-        """
-        import pandas as pd
-
-        rows = []
-        for l, t in enumerate(self.layer_trace(X, y)):
-            act = self._acts[l]
-            max_slope = {"sigmoid": 0.25}.get(act.name, 1.0)
-            rows.append(dict(
-                layer=l + 1,
-                shape=f"{self.sizes[l]}x{self.sizes[l + 1]}",
-                activation=t["activation"],
-                act_mean=float(t["A"].mean()),
-                act_std=float(t["A"].std()),
-                saturated=float((t["local_slope"] < 0.1 * max_slope).mean())
-                if act.name != "linear" else 0.0,
-                grad_W_norm=float(np.linalg.norm(t["dW"])),
-                grad_b_norm=float(np.linalg.norm(t["db"])),
-                W_norm=float(np.linalg.norm(self.params[2 * l])),
-            ))
-        return pd.DataFrame(rows).set_index("layer")
-
-    def gradient_norms(self, X, y, which="b"):
-        """Per-layer gradient norms as a numpy array (which='b' or 'W'), first layer first."""
-        which = check_choice("which", which, {"b", "w"})
-        key = "db" if which == "b" else "dW"
-        return np.array([np.linalg.norm(t[key]) for t in self.layer_trace(X, y)])
-
-    # ---------------------------------------------------------------- saving
-    def _meta(self):
+    def _meta(self) -> dict:
         return dict(kind="MLP", sizes=self.sizes, activation=self.activation, loss=self.loss,
                     seed=self.seed)
+
+    def save(self, path) -> Path:
+        """Save to a ``.npz`` file (plain arrays + JSON metadata; no pickle)."""
+        path = Path(os.fspath(path))
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+        meta = dict(self._meta(), format_version=FORMAT_VERSION, dtype=str(self.dtype))
+        arrays = dict(zip(self.param_names(), self.params))
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, __bplab_meta__=np.array(json.dumps(meta)), **arrays)
+        os.replace(tmp, path)      # never leave a half-written model file behind
+        return path
 
 
 # ------------------------------------------------------------------- loading
@@ -444,7 +310,8 @@ def load(path):
                              "to load them because unpickling can run arbitrary code") from None
         raise ValueError(f"model file {path} is not a readable .npz file: {e}") from None
     except Exception as e:  # zipfile.BadZipFile, OSError, EOFError ...
-        raise ValueError(f"model file {path} is not a readable .npz file ({type(e).__name__}: {e})") from None
+        raise ValueError(f"model file {path} is not a readable .npz file "
+                         f"({type(e).__name__}: {e})") from None
     if "__bplab_meta__" not in files:
         raise ValueError(f"model file {path} has no bplab metadata; was it saved by bplab's .save()?")
     try:
@@ -454,11 +321,12 @@ def load(path):
     kind = meta.get("kind")
     dtype = np.dtype(meta.get("dtype", "float64"))
     if kind == "MLP":
-        model = MLP(meta["sizes"], meta["activation"], meta["loss"], seed=meta.get("seed", 0), dtype=dtype)
+        model = MLP(meta["sizes"], meta["activation"], meta["loss"], seed=meta.get("seed", 0),
+                    dtype=dtype)
     elif kind == "Autoencoder":
-        from .autoencoder import Autoencoder
-        model = Autoencoder(meta["sizes"], meta["activation"], seed=meta.get("seed", 0), dtype=dtype,
-                            output_activation=meta.get("output_activation"),
+        from .autoencoder import Autoencoder     # autoencoder.py builds on this module
+        model = Autoencoder(meta["sizes"], meta["activation"], seed=meta.get("seed", 0),
+                            dtype=dtype, output_activation=meta.get("output_activation"),
                             noise=meta.get("noise", 0.0))
     else:
         raise ValueError(f"model file {path}: unknown model kind {kind!r}")

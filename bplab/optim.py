@@ -1,79 +1,78 @@
-r"""Optimisers: turn gradients into parameter updates, in place.
+r"""Optimisers: turn gradients into parameter updates, in place, one array at a time.
 
-* ``SGD(lr, momentum=0)``:   :math:`v \leftarrow \mu v - \eta g,\quad \theta \leftarrow \theta + v`
+Each ``step`` applies the update rule notebook 03 teaches to every parameter array θ with its
+gradient g (η is the learning rate ``lr``):
+
+* ``SGD(lr, momentum=0)``:  :math:`v \leftarrow \mu v - \eta g,\quad \theta \leftarrow \theta + v`
   (with :math:`\mu = 0` this is plain gradient descent :math:`\theta \leftarrow \theta - \eta g`).
-* ``RMSProp(lr, rho=0.9)``:  :math:`s \leftarrow \rho s + (1-\rho) g^2,\quad
+* ``RMSProp(lr, rho=0.9)``: :math:`s \leftarrow \rho s + (1-\rho) g^2,\quad
   \theta \leftarrow \theta - \eta\, g / (\sqrt{s} + \epsilon)` (Tieleman & Hinton 2012).
-* ``Adam(lr=1e-3)``:         momentum on g and RMSProp on g², both bias-corrected (Kingma & Ba 2015).
+* ``Adam(lr=1e-3)``:        :math:`m \leftarrow \beta_1 m + (1-\beta_1) g,\
+  v \leftarrow \beta_2 v + (1-\beta_2) g^2`, bias-corrected
+  :math:`\hat m = m/(1-\beta_1^t),\ \hat v = v/(1-\beta_2^t)`, then
+  :math:`\theta \leftarrow \theta - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)` (Kingma & Ba 2015).
 
-Every optimiser has ``step(params, grads)``, which updates the arrays in ``params`` in place,
-and ``reset()``, which forgets its running state.
+Every optimiser has ``step(params, grads)``, which updates the arrays in ``params`` in place
+(the grads are left untouched), and ``reset()``, which forgets its running state (v, s, m, t).
+The state belongs to the arrays it was built for: stepping the same arrays again continues
+it (whether ``fit`` or your own loop makes the step); handing it other arrays starts afresh.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from ._validate import check_positive_number
 
-__all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "make_optimizer", "OPTIMIZERS"]
+__all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
 
 
 class Optimizer:
-    lr: float
+    """What every optimiser shares: the learning rate, the step count t, the bookkeeping
+    that ties its running state to the parameter arrays it updates."""
 
     def __init__(self, lr):
         self.lr = check_positive_number(lr, "lr")
-        self._state_key = None
-        self._state_params = None
-        self.t = 0
+        self.reset()
 
     def reset(self) -> None:
         """Forget momentum / running averages (e.g. before training a fresh model)."""
-        self._state_key = None
-        self._state_params = None
         self.t = 0
+        self.params = None        # the arrays the state below belongs to
 
-    @staticmethod
-    def _check_grads(params, grads):
+    def step(self, params, grads) -> None:
+        """Update every array in ``params`` in place from the matching ``grads``."""
+        params, grads = list(params), list(grads)
         if len(grads) != len(params):
             raise ValueError(f"step(params, grads): got {len(params)} params but {len(grads)} grads")
         for i, (p, g) in enumerate(zip(params, grads)):
-            if np.shape(g) != p.shape:
-                raise ValueError(f"grads[{i}] has shape {np.shape(g)}, but params[{i}] has shape {p.shape}")
+            if not isinstance(p, np.ndarray):
+                raise TypeError(f"params[{i}] must be a numpy array (updated in place), "
+                                f"got {type(p).__name__}")
+            if np.shape(g) != p.shape:     # numpy would broadcast silently
+                raise ValueError(f"grads[{i}] has shape {np.shape(g)}, but params[{i}] has "
+                                 f"shape {p.shape}")
+        same_arrays = (self.params is not None and len(self.params) == len(params)
+                       and all(a is b for a, b in zip(self.params, params)))
+        if not same_arrays:               # a new model (or new arrays): fresh state
+            self.reset()
+            self.params = params
+            self.init_state(params)
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads)):
+            self.update(i, p, np.asarray(g, dtype=p.dtype))
 
-    def _ensure_state(self, params, grads):
-        key = tuple((id(p), p.shape) for p in params)
-        if key != self._state_key:
-            self._check_grads(params, grads)
-            self._state_key = key
-            # Hold the arrays themselves: while they are alive no new array can get the
-            # same id(), so a fresh model can never inherit a dead one's momentum.
-            self._state_params = list(params)
-            self.t = 0
-            self._init_state(params)
+    def init_state(self, params) -> None:
+        """Create the running state for these arrays (zeros)."""
 
-    def _init_state(self, params):
-        pass
-
-    def step(self, params, grads) -> None:
-        """Update every array in ``params`` in place from the matching ``grads``.
-        The grads you pass are left untouched."""
-        params, grads = list(params), list(grads)
-        self._check_grads(params, grads)      # on every step: numpy would broadcast silently
-        self._ensure_state(params, grads)
-        self._update(params, [np.array(g, dtype=p.dtype) for p, g in zip(params, grads)])
-
-    def _update(self, params, grads) -> None:
-        """The update itself; may overwrite ``grads`` (bplab.fit hands it fresh arrays)."""
+    def update(self, i, p, g) -> None:
+        """Update parameter array number i, ``p``, in place from its gradient ``g``."""
         raise NotImplementedError
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v:g}" for k, v in self._hyper().items())
+        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameters().items())
         return f"{type(self).__name__}({args})"
 
-    def _hyper(self):
+    def hyperparameters(self) -> dict:
         return {"lr": self.lr}
 
 
@@ -81,101 +80,65 @@ class SGD(Optimizer):
     """Stochastic gradient descent with optional (heavy-ball) momentum."""
 
     def __init__(self, lr, momentum=0.0):
-        super().__init__(lr)
         self.momentum = check_positive_number(momentum, "momentum", allow_zero=True, upper=1.0)
+        super().__init__(lr)
 
-    def _hyper(self):
+    def hyperparameters(self):
         return {"lr": self.lr, "momentum": self.momentum}
 
-    def _init_state(self, params):
-        self.velocity = [np.zeros_like(p) for p in params] if self.momentum else None
+    def init_state(self, params):
+        self.velocity = [np.zeros_like(p) for p in params]
 
-    def _update(self, params, grads):
-        self.t += 1
-        lr = self.lr
+    def update(self, i, p, g):
         if self.momentum:
-            mu = self.momentum
-            for p, g, v in zip(params, grads, self.velocity):
-                v *= mu
-                g *= lr          # the gradient arrays are fresh each step: scale them in place
-                v -= g
-                p += v
+            v = self.velocity[i]
+            v[...] = self.momentum * v - self.lr * g      # v = mu v - lr g
+            p += v                                        # theta = theta + v
         else:
-            for p, g in zip(params, grads):
-                g *= lr
-                p -= g
+            p -= self.lr * g                              # theta = theta - lr g
 
 
 class RMSProp(Optimizer):
     """Divide each step by a running root-mean-square of recent gradients."""
 
     def __init__(self, lr=1e-3, rho=0.9, eps=1e-8):
-        super().__init__(lr)
         self.rho = check_positive_number(rho, "rho", allow_zero=True, upper=1.0)
         self.eps = check_positive_number(eps, "eps")
+        super().__init__(lr)
 
-    def _hyper(self):
+    def hyperparameters(self):
         return {"lr": self.lr, "rho": self.rho, "eps": self.eps}
 
-    def _init_state(self, params):
+    def init_state(self, params):
         self.sq = [np.zeros_like(p) for p in params]
-        self._scratch = [np.empty_like(p) for p in params]   # reused: no new arrays per step
 
-    def _update(self, params, grads):
-        self.t += 1
-        lr, rho, eps = self.lr, self.rho, self.eps
-        for p, g, s, tmp in zip(params, grads, self.sq, self._scratch):
-            s *= rho
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - rho
-            s += tmp                       # s = rho s + (1 - rho) g^2
-            denom = np.sqrt(s, out=tmp)
-            denom += eps
-            g *= lr
-            g /= denom
-            p -= g
+    def update(self, i, p, g):
+        s = self.sq[i]
+        s[...] = self.rho * s + (1 - self.rho) * g**2     # s = rho s + (1 - rho) g^2
+        p -= self.lr * g / (np.sqrt(s) + self.eps)
 
 
 class Adam(Optimizer):
-    """Adaptive moment estimation (Kingma & Ba 2015)."""
+    """Adaptive moment estimation (Kingma & Ba 2015): momentum on g, RMSProp on g²."""
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        super().__init__(lr)
         self.beta1 = check_positive_number(beta1, "beta1", allow_zero=True, upper=1.0)
         self.beta2 = check_positive_number(beta2, "beta2", allow_zero=True, upper=1.0)
         self.eps = check_positive_number(eps, "eps")
+        super().__init__(lr)
 
-    def _hyper(self):
+    def hyperparameters(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
-    def _init_state(self, params):
+    def init_state(self, params):
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
-        self._scratch = [np.empty_like(p) for p in params]   # reused: no new arrays per step
 
-    def _update(self, params, grads):
-        self.t += 1
-        b1, b2, eps = self.beta1, self.beta2, self.eps
-        # bias corrections folded into the step size: lr_t = lr sqrt(1-b2^t) / (1-b1^t)
-        lr_t = self.lr * math.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
-        eps_t = eps * math.sqrt(1.0 - b2 ** self.t)
-        for p, g, m, v, tmp in zip(params, grads, self.m, self.v, self._scratch):
-            m *= b1
-            m += np.multiply(g, 1.0 - b1, out=tmp)   # m = b1 m + (1 - b1) g
-            v *= b2
-            g *= g
-            g *= 1.0 - b2
-            v += g                                   # v = b2 v + (1 - b2) g^2
-            denom = np.sqrt(v, out=tmp)
-            denom += eps_t
-            np.divide(m, denom, out=denom)
-            denom *= lr_t
-            p -= denom
-
-
-OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam}
-
-
-def make_optimizer(name, lr, **kwargs) -> Optimizer:
-    from ._validate import check_choice
-    return OPTIMIZERS[check_choice("optimizer", name, OPTIMIZERS)](lr, **kwargs)
+    def update(self, i, p, g):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        m, v = self.m[i], self.v[i]
+        m[...] = b1 * m + (1 - b1) * g                    # first moment: a running mean of g
+        v[...] = b2 * v + (1 - b2) * g**2                 # second moment: of g^2
+        m_hat = m / (1 - b1**t)                           # bias corrections: m and v start at 0
+        v_hat = v / (1 - b2**t)
+        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)

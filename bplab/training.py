@@ -1,22 +1,27 @@
 """The training loop: shuffle, cut into mini-batches, backprop, step, repeat.
 
-``fit`` validates its inputs once, then runs a lean loop (this is where a learner waits, so
-it does as little as a hand-written numpy loop would). It returns a pandas DataFrame with
+Each step is the four lines notebook 02 teaches, through the model's and the optimiser's
+public methods only::
+
+    out, cache = model.forward(xb, return_cache=True)
+    loss, dOut = model.loss_fn(out, yb)
+    grads = model.backward(dOut, cache)
+    optimizer.step(model.params, grads)
+
+(``model.training_input(xb, rng)`` is ``xb`` itself, or ``xb`` plus noise for a denoising
+autoencoder, whose targets ``yb`` are the clean inputs.) ``fit`` returns a pandas DataFrame with
 one row per epoch. Train ``loss``/``accuracy`` are averages over the epoch's mini-batches,
 measured as the model changes during the epoch (as Keras reports them); ``val_loss`` and
 ``val_accuracy`` are measured on the validation set at the end of the epoch.
 """
 from __future__ import annotations
 
-import functools
 import math
 import time
 
 import numpy as np
 
-from ._validate import check_int
-from .network import _split
-from .autoencoder import Autoencoder
+from ._validate import check_int, check_seed
 from .optim import Optimizer
 
 __all__ = ["fit", "DivergenceError"]
@@ -68,7 +73,7 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
     ``accuracy`` for classifiers), plus ``val_loss`` (``val_accuracy``) with validation.
     Raises :class:`DivergenceError` if the loss or the parameters become NaN or infinite.
     """
-    if not hasattr(model, "_train_batch") or not hasattr(model, "params"):
+    if not all(hasattr(model, name) for name in ("params", "forward", "backward", "check_data")):
         raise TypeError(f"fit: model must be a bplab.MLP or bplab.Autoencoder, got {type(model).__name__}")
     if isinstance(optimizer, str):
         raise TypeError(f"fit: optimizer must be an optimizer object such as bplab.SGD(lr=0.1) or "
@@ -77,47 +82,14 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
         raise TypeError(f"fit: optimizer must be bplab.SGD, RMSProp or Adam, got {type(optimizer).__name__}")
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    model._check_params_intact()
-    X, y = model._prepare_fit_data(X, y)
+    seed = check_seed(seed)
+    model.check_params()
+    X, Y = model.check_data(X, y)                # Y: labels, targets, or X itself (autoencoder)
     if validation is not None:
-        if isinstance(validation, list) and len(validation) == 2 and not isinstance(model, Autoencoder):
-            validation = tuple(validation)      # [X_val, y_val] means the same as a tuple
-        if isinstance(validation, tuple) and len(validation) == 2:
-            Xv, yv = model._prepare_fit_data(*validation, prefix="validation ")
-        elif isinstance(validation, tuple):
-            raise TypeError(f"validation must be (X_val, y_val), got a tuple of {len(validation)}")
-        elif isinstance(model, Autoencoder):
-            Xv, yv = model._prepare_fit_data(validation, None, prefix="validation ")
-        else:
-            raise TypeError("validation must be (X_val, y_val) for an MLP, got "
-                            f"{type(validation).__name__}"
-                            + (f" of length {len(validation)}" if hasattr(validation, "__len__") else ""))
+        validation = _validation_data(model, validation)
     n = X.shape[0]
     bs = min(batch_size, n)
     rng = np.random.default_rng(seed)
-    params = model.params
-    has_acc = getattr(model, "is_classifier", False)
-
-    # An MLP keeps all its parameters in one 1-D array (see network.py): then backprop writes
-    # every step's gradients into one reused buffer laid out the same way, and the optimiser
-    # updates the whole model in a few vectorised operations. Same maths, less overhead.
-    flat = model._flat_params() if hasattr(model, "_flat_params") else None
-    if flat is not None:
-        flat_grad = np.empty_like(flat)
-        grad_out = _split(flat_grad, [p.shape for p in params])
-        opt_params, opt_grads = [flat], [flat_grad]
-    else:                                   # parameters replaced by hand: update them one by one
-        grad_out, opt_params, opt_grads = None, params, None
-    # The optimiser's state is checked once here; each step then calls the raw update.
-    optimizer._ensure_state(opt_params, opt_params)
-    update = optimizer._update
-    train_batch = model._train_batch
-    if grad_out is not None:
-        train_batch = functools.partial(train_batch, out=grad_out)
 
     rows = []
     from tqdm.auto import tqdm  # imported here: keeps `import bplab` fast
@@ -127,33 +99,33 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
     step = 0
     try:
         for epoch in bar:
-            snapshot = [p.copy() for p in opt_params]   # last parameters known to be finite
+            snapshot = [p.copy() for p in model.params]   # last parameters known to be finite
             perm = rng.permutation(n)
-            Xs = X[perm]
-            ys = y[perm] if y is not None else None
-            total_loss = 0.0
-            total_correct = 0
+            Xs, Ys = X[perm], Y[perm]
+            total_loss, total_correct = 0.0, 0
             for start in range(0, n, bs):
-                xb = Xs[start:start + bs]
-                yb = ys[start:start + bs] if ys is not None else None
+                xb, yb = Xs[start:start + bs], Ys[start:start + bs]
                 step += 1
-                loss, grads, correct = train_batch(xb, yb, rng)
+                # the four lines of every training step: forward, loss, backward, update
+                out, cache = model.forward(model.training_input(xb, rng), return_cache=True)
+                loss, dOut = model.loss_fn(out, yb)
                 if not math.isfinite(loss):
-                    _diverged(opt_params, snapshot, epoch, step, loss, optimizer, rows, "the loss")
-                update(opt_params, opt_grads if flat is not None else grads)
+                    _diverged(model.params, snapshot, epoch, step, loss, optimizer, rows, "the loss")
+                grads = model.backward(dOut, cache)
+                optimizer.step(model.params, grads)
                 total_loss += loss * xb.shape[0]
-                if correct is not None:
-                    total_correct += correct
-            if not _params_finite(opt_params):
-                _diverged(opt_params, snapshot, epoch, step, float("nan"), optimizer, rows, "a weight")
+                if model.is_classifier:
+                    total_correct += int((out.argmax(axis=1) == yb).sum())
+            if not _params_finite(model.params):
+                _diverged(model.params, snapshot, epoch, step, float("nan"), optimizer, rows, "a weight")
             row = {"epoch": epoch, "loss": total_loss / n}
-            if has_acc:
+            if model.is_classifier:
                 row["accuracy"] = total_correct / n
             if validation is not None:
-                for k, v in model._evaluate(Xv, yv).items():
+                for k, v in model.evaluate(*validation).items():
                     row["val_" + k] = v
             if not math.isfinite(row["loss"]):
-                _diverged(opt_params, snapshot, epoch, step, row["loss"], optimizer, rows, "the loss")
+                _diverged(model.params, snapshot, epoch, step, row["loss"], optimizer, rows, "the loss")
             rows.append(row)
             if progress:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k != "epoch"}, refresh=False)
@@ -164,6 +136,22 @@ def fit(model, X, y=None, *, optimizer, epochs, batch_size, seed=0, validation=N
     hist.attrs["steps"] = step
     return hist
 
+
+def _validation_data(model, validation):
+    """The arguments for ``model.evaluate``, checked: (X_val, y_val), or (X_val,) for an
+    Autoencoder, which also takes X_val alone."""
+    if isinstance(validation, list) and len(validation) == 2 and model.needs_targets:
+        validation = tuple(validation)      # [X_val, y_val] means the same as a tuple
+    if isinstance(validation, tuple) and len(validation) == 2:
+        return model.check_data(*validation, prefix="validation ")       # (X_val, y_val)
+    if isinstance(validation, tuple):
+        raise TypeError(f"validation must be (X_val, y_val), got a tuple of {len(validation)}")
+    if model.needs_targets:
+        raise TypeError("validation must be (X_val, y_val) for an MLP, got "
+                        f"{type(validation).__name__}"
+                        + (f" of length {len(validation)}" if hasattr(validation, "__len__") else ""))
+    X_val, _ = model.check_data(validation, None, prefix="validation ")
+    return (X_val,)                                                      # an autoencoder's
 
 def _diverged(params, snapshot, epoch, step, loss, optimizer, rows, what):
     if not _params_finite(params):

@@ -66,11 +66,13 @@ def test_mlp_signature():
                                   ("loss", "cross_entropy", None), ("seed", 0, None),
                                   ("dtype", np.float64, None)])
     net = bplab.MLP([3, 2])
-    for meth in ["loss_and_grads", "forward", "predict", "save", "layer_trace", "layer_stats",
-                 "gradient_norms", "copy", "set_params"]:
+    for meth in ["loss_and_grads", "forward", "backward", "predict", "save", "layer_trace",
+                 "copy", "set_params"]:
         assert callable(getattr(net, meth)), meth
     _assert_signature(net.loss_and_grads, [("X", EMPTY, None), ("y", EMPTY, None)])
-    _assert_signature(net.forward, [("X", EMPTY, None)])
+    _assert_signature(net.forward, [("X", EMPTY, None), ("return_cache", False, P.KEYWORD_ONLY)])
+    _assert_signature(net.backward, [("dOut", EMPTY, None), ("cache", EMPTY, None),
+                                     ("return_dZ", False, P.KEYWORD_ONLY)])
     _assert_signature(net.predict, [("X", EMPTY, None)])
     _assert_signature(net.save, [("path", EMPTY, None)])
     assert isinstance(net.params, list)

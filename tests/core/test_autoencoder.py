@@ -64,8 +64,12 @@ def test_denoising_step_backpropagates_the_clean_target(rng):
     """With noise > 0 a training step feeds x + noise and compares with the clean x."""
     ae = bplab.Autoencoder([5, 3], activation="tanh", seed=1, noise=0.5)
     X = rng.uniform(size=(6, 5))
-    loss, grads, _ = ae._train_batch(X, None, np.random.default_rng(7))
+    X_in = ae.training_input(X, np.random.default_rng(7))            # what fit feeds
+    out, cache = ae.forward(X_in, return_cache=True)
+    loss, dOut = ae.loss_fn(out, X)                                  # against the clean X
+    grads = ae.backward(dOut, cache)
     X_noisy = X + 0.5 * np.random.default_rng(7).standard_normal(X.shape)
+    np.testing.assert_array_equal(X_in, X_noisy)
     assert loss == pytest.approx(np.mean((ae.reconstruct(X_noisy) - X) ** 2))
     plain = bplab.Autoencoder([5, 3], activation="tanh", seed=1)
     assert loss != pytest.approx(plain.reconstruction_error(X))
@@ -79,7 +83,7 @@ def test_architecture_mirrors_the_encoder():
     ae = bplab.Autoencoder([64, 32, 8], activation="tanh", seed=0, output_activation="sigmoid")
     assert ae.sizes == [64, 32, 8, 32, 64]
     assert ae.code_size == 8
-    assert [a.name for a in ae._acts] == ["tanh", "linear", "tanh", "sigmoid"]
+    assert [a.name for a in ae.activations] == ["tanh", "linear", "tanh", "sigmoid"]
     # 64*32+32 + 32*8+8 + 8*32+32 + 32*64+64
     assert ae.n_params == 2080 + 264 + 288 + 2112
     out = ae.reconstruct(np.random.default_rng(0).uniform(size=(3, 64)))

@@ -60,14 +60,14 @@ def test_code_and_output_layers_are_affine():
     np.testing.assert_allclose(ae.decode(code), out, rtol=1e-13)
     np.testing.assert_allclose(ae.reconstruct(X), out, rtol=1e-13)
     np.testing.assert_allclose(ae(X), out, rtol=1e-13)
-    assert [a.name for a in ae._acts] == ["tanh", "linear", "tanh", "linear"]
+    assert [a.name for a in ae.activations] == ["tanh", "linear", "tanh", "linear"]
 
 
 def test_output_activation_sigmoid_squashes():
     ae = bplab.Autoencoder([6, 4, 2], activation="relu", output_activation="sigmoid", seed=0)
     out = ae.reconstruct(X * 100)
     assert ((out >= 0) & (out <= 1)).all()
-    assert [a.name for a in ae._acts] == ["relu", "linear", "relu", "sigmoid"]
+    assert [a.name for a in ae.activations] == ["relu", "linear", "relu", "sigmoid"]
 
 
 def test_shapes_of_encode_decode_reconstruct():
@@ -144,9 +144,9 @@ def test_float32_autoencoder():
 def test_fit_rejects_y():
     ae = bplab.Autoencoder([6, 3])
     before = [p.copy() for p in ae.params]
-    with pytest.raises(TypeError, match="an Autoencoder learns without labels; omit y"):
+    with pytest.raises(TypeError, match="an Autoencoder takes no targets y: it learns without labels"):
         bplab.fit(ae, X, np.zeros(8), optimizer=bplab.SGD(0.1), epochs=1, batch_size=4, progress=False)
-    with pytest.raises(TypeError, match="omit validation y"):
+    with pytest.raises(TypeError, match="takes no targets validation y"):
         bplab.fit(ae, X, optimizer=bplab.SGD(0.1), epochs=1, batch_size=4, progress=False,
                   validation=(X, np.zeros(8)))
     for p, b in zip(ae.params, before):

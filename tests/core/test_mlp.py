@@ -89,7 +89,7 @@ def test_loss_and_accuracy_helpers_agree():
     loss, _ = net.loss_and_grads(X, y)
     assert net.loss_value(X, y) == pytest.approx(loss, rel=1e-14)
     acc = float((net.predict(X) == y).mean())
-    assert net.accuracy(X, y) == acc == net.score(X, y)
+    assert net.accuracy(X, y) == acc
     ev = net.evaluate(X, y)
     assert ev["loss"] == pytest.approx(loss, rel=1e-14) and ev["accuracy"] == acc
 
@@ -150,43 +150,38 @@ def test_layer_trace_consistent_with_loss_and_grads(activation, loss):
         np.testing.assert_allclose(t["Z"], A_prev @ W + b, rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(t["dW"], grads[2 * l], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(t["db"], grads[2 * l + 1], rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(t["delta"].sum(axis=0), t["db"], rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(t["dW"], A_prev.T @ t["delta"], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(t["dZ"].sum(axis=0), t["db"], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(t["dW"], A_prev.T @ t["dZ"], rtol=1e-12, atol=1e-15)
         act = bplab.ACTIVATIONS[t["activation"]]
-        np.testing.assert_allclose(t["local_slope"], act.derivative(t["Z"]), rtol=1e-13)
+        np.testing.assert_allclose(t["slope"], act.derivative(t["Z"]), rtol=1e-13)
         A_prev = t["A"]
     np.testing.assert_allclose(trace[-1]["A"], net.forward(X), rtol=1e-13)
 
 
-def test_layer_stats_and_gradient_norms():
+def test_layer_trace_is_forward_and_backward_layer_by_layer():
     X, y = _data(n=30, d=4, k=3)
     net = bplab.MLP([4, 6, 5, 3], activation="sigmoid", seed=0)
     _, grads = net.loss_and_grads(X, y)
-    stats = net.layer_stats(X, y)
-    assert list(stats.index) == [1, 2, 3]
-    for col in ["shape", "activation", "act_mean", "act_std", "saturated", "grad_W_norm",
-                "grad_b_norm", "W_norm"]:
-        assert col in stats.columns
-    assert list(stats["shape"]) == ["4x6", "6x5", "5x3"]
-    np.testing.assert_allclose(stats["grad_W_norm"], [np.linalg.norm(g) for g in grads[0::2]], rtol=1e-12)
-    np.testing.assert_allclose(stats["grad_b_norm"], [np.linalg.norm(g) for g in grads[1::2]], rtol=1e-12)
-    np.testing.assert_allclose(stats["W_norm"], [np.linalg.norm(W) for W in net.weights], rtol=1e-14)
     trace = net.layer_trace(X, y)
-    np.testing.assert_allclose(stats["act_mean"], [t["A"].mean() for t in trace], rtol=1e-14)
-    assert ((stats["saturated"] >= 0) & (stats["saturated"] <= 1)).all()
-    np.testing.assert_allclose(net.gradient_norms(X, y), stats["grad_b_norm"], rtol=1e-14)
-    np.testing.assert_allclose(net.gradient_norms(X, y, which="W"), stats["grad_W_norm"], rtol=1e-14)
-    with pytest.raises(ValueError, match="unknown which"):
-        net.gradient_norms(X, y, which="z")
+    assert [t["name"] for t in trace] == ["layer 1", "layer 2", "layer 3"]
+    assert [t["activation"] for t in trace] == ["sigmoid", "sigmoid", "linear"]
+    for l, t in enumerate(trace):
+        np.testing.assert_array_equal(t["dW"], grads[2 * l])        # the same pass, not a copy
+        np.testing.assert_array_equal(t["db"], grads[2 * l + 1])
+        np.testing.assert_array_equal(t["db"], t["dZ"].sum(axis=0))
+        A_prev = X if l == 0 else trace[l - 1]["A"]
+        np.testing.assert_allclose(t["Z"], A_prev @ net.weights[l] + net.biases[l], rtol=1e-13)
+    s = trace[0]["A"] * (1 - trace[0]["A"])                         # sigma' = a (1 - a)
+    np.testing.assert_array_equal(trace[0]["slope"], s)
 
 
 def test_saturation_detected_for_huge_sigmoid_weights():
     X, y = _data(n=50, d=4, k=3)
+    sig = bplab.activations.sigmoid
     net = bplab.MLP([4, 20, 3], activation="sigmoid", init="normal", init_std=50.0, seed=0)
-    stats = net.layer_stats(X, y)
-    assert stats.loc[1, "saturated"] > 0.8
+    assert sig.saturated_fraction(net.layer_trace(X, y)[0]["A"]) > 0.8
     calm = bplab.MLP([4, 20, 3], activation="sigmoid", init="normal", init_std=0.01, seed=0)
-    assert calm.layer_stats(X, y).loc[1, "saturated"] == 0.0
+    assert sig.saturated_fraction(calm.layer_trace(X, y)[0]["A"]) == 0.0
 
 
 # ------------------------------------------------------------- copy / set_params

@@ -166,10 +166,10 @@ def _trace_case():
 
 def check_layer_grad_norms(layer_grad_norms):
     """``layer_grad_norms(trace)`` must return a numpy array with ||dC/db|| for every layer of
-    ``trace = model.layer_trace(X, y)``, first layer first. (``t['delta']`` already includes the
-    1/n of the mean cost, so ``t['db'] = t['delta'].sum(axis=0)``.)"""
+    ``trace = model.layer_trace(X, y)``, first layer first. (``t['dZ']`` already includes the
+    1/n of the mean cost, so ``t['db'] = t['dZ'].sum(axis=0)``.)"""
     trace = _trace_case()
-    n = trace[0]["delta"].shape[0]
+    n = trace[0]["dZ"].shape[0]
     got = as_array(call_learner(layer_grad_norms, [dict(t) for t in trace], name="layer_grad_norms"),
                     "layer_grad_norms(trace)")
     want = np.array([np.linalg.norm(t["db"]) for t in trace])
@@ -184,17 +184,17 @@ def check_layer_grad_norms(layer_grad_norms):
         if _same(got, np.array([np.linalg.norm(t["dW"]) for t in trace])):
             raise ExerciseError("you measured the weight gradients dW; this exercise asks for the "
                                 "bias gradients, t['db'] (Nielsen's 'speed of learning')")
-        if _same(got, np.array([np.linalg.norm(t["delta"]) for t in trace])):
+        if _same(got, np.array([np.linalg.norm(t["dZ"]) for t in trace])):
             raise ExerciseError("you took the norm of the whole delta matrix (one row per example); "
                                 "dC/db sums delta over the examples first: t['db'] = delta.sum(axis=0)")
         if _same(got * n, want):
             raise ExerciseError(f"your norms are exactly {n} times too small, and {n} is the number of "
                                 "examples in the trace: did you average delta over the examples? "
-                                "t['delta'] already includes the 1/n of the mean cost, so dC/db is its plain "
+                                "t['dZ'] already includes the 1/n of the mean cost, so dC/db is its plain "
                                 "sum, delta.sum(axis=0), which is t['db']")
         if _same(got, want * n):
             raise ExerciseError(f"your norms are exactly {n} times too large ({n} examples in the trace): "
-                                "t['db'] (= t['delta'].sum(axis=0)) is already the gradient of the MEAN cost; "
+                                "t['db'] (= t['dZ'].sum(axis=0)) is already the gradient of the MEAN cost; "
                                 "do not multiply by the number of examples")
         if _same(got, np.array([np.abs(t["db"]).sum() for t in trace])):
             raise ExerciseError("that is the sum of absolute values (L1); use the Euclidean length, "

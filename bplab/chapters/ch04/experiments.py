@@ -157,9 +157,8 @@ def gradient_norms_at_init(X, y, sizes, activation="sigmoid", init="lecun", *, i
     for s in seeds:
         net = MLP(sizes, activation, seed=s, init=init, init_std=init_std, bias_std=bias_std)
         if s == seeds[0]:
-            X, y = net._check_xy(X, y)              # checked once, not once per seed
-        # the same numbers as net.gradient_norms(X, y, which) (head='softmax'), computed leaner
-        per_seed.append(_grad_norms(*_deltas(net, X, y, head=head), which))
+            X, y = net.check_data(X, y)             # checked once, not once per seed
+        per_seed.append(_grad_norms(_backprop(net, X, y, head=head)[2], which))
     per_seed = np.array(per_seed)
     mean = per_seed.mean(axis=0)
     n_layers = per_seed.shape[1]
@@ -174,40 +173,29 @@ def gradient_norms_at_init(X, y, sizes, activation="sigmoid", init="lecun", *, i
     return df
 
 
-def _deltas(model, X, y, head="softmax"):
-    """One forward and backward pass that keeps only what these experiments need: every
-    layer's error signal delta_l = dC/dz_l (one row per example, including the 1/n of the mean
-    cost) and every layer's output [A_0 = X, A_1, ..., A_L]. No dW is formed, so measuring
-    ||dC/db|| costs about half of :meth:`MLP.layer_trace`. ``head='softmax'`` is the model's own
-    output layer and loss; ``'sigmoid'`` is Nielsen's (sigmoid units + cross-entropy cost)."""
-    W, b = model.weights, model.biases
-    acts = model._acts
-    L = model.n_layers
-    A, As = X, [X]
-    for l in range(L):
-        Z = A @ W[l]
-        Z += b[l]
-        A = ACTIVATIONS["sigmoid"].f(Z) if (head == "sigmoid" and l == L - 1) else acts[l].f(Z)
-        As.append(A)
+def _backprop(model, X, y, head="softmax"):
+    """One forward and one backward pass of ``model`` (its own :meth:`MLP.forward` and
+    :meth:`MLP.backward`). Returns ``(dZs, As, grads)``: every layer's error signal
+    dZ_l = dC/dZ_l (one row per example, including the 1/n of the mean cost), every layer's
+    output [A_0 = X, A_1, ..., A_L] and the gradients [dW1, db1, ...].
+
+    ``head='softmax'`` is the model's own output layer and loss; ``'sigmoid'`` is Nielsen's
+    (sigmoid output units + cross-entropy cost), whose error entering the affine output layer
+    is dZ_L = (sigmoid(Z_L) - onehot(y)) / n; the hidden layers backpropagate it unchanged."""
+    out, cache = model.forward(X, return_cache=True)
     if head == "sigmoid":
-        delta = A.copy()
-        delta[np.arange(len(y)), y] -= 1.0          # a - y for sigmoid + cross-entropy ...
-        delta /= X.shape[0]                         # ... with C averaged over the examples
+        dOut = ACTIVATIONS["sigmoid"].f(out)
+        dOut[np.arange(len(y)), y] -= 1.0           # a - y for sigmoid + cross-entropy ...
+        dOut /= X.shape[0]                          # ... with C averaged over the examples
     else:
-        _, dOut = model._loss_fn(A.copy(), y)       # dC/d(output) of the model's own loss
-        delta = dOut * acts[-1].grad_from_output(A)
-    deltas = [None] * L
-    for l in range(L - 1, -1, -1):
-        deltas[l] = delta
-        if l > 0:
-            delta = (delta @ W[l].T) * acts[l - 1].grad_from_output(As[l])
-    return deltas, As
+        _, dOut = model.loss_fn(out, y)             # dC/d(output) of the model's own loss
+    grads, dZs = model.backward(dOut, cache, return_dZ=True)
+    return dZs, [X] + [A for _, _, A in cache], grads
 
 
-def _grad_norms(deltas, As, which):
-    if which == "b":
-        return np.array([np.linalg.norm(d.sum(axis=0)) for d in deltas])
-    return np.array([np.linalg.norm(As[l].T @ d) for l, d in enumerate(deltas)])
+def _grad_norms(grads, which):
+    """||dC/db_l|| (which='b') or ||dC/dW_l|| (which='w') per layer, first layer first."""
+    return np.array([np.linalg.norm(g) for g in (grads[1::2] if which == "b" else grads[0::2])])
 
 
 def sigmoid_head_gradient_norms(model, X, y, which="b"):
@@ -222,8 +210,8 @@ def sigmoid_head_gradient_norms(model, X, y, which="b"):
     """
     model = _check_model(model)
     which = check_choice("which", which, {"b", "w"})
-    X, y = model._check_xy(X, y)
-    return _grad_norms(*_deltas(model, X, y, head="sigmoid"), which)
+    X, y = model.check_data(X, y)
+    return _grad_norms(_backprop(model, X, y, head="sigmoid")[2], which)
 
 
 def error_signals(model, X, y, head="softmax"):
@@ -238,9 +226,8 @@ def error_signals(model, X, y, head="softmax"):
     """
     model = _check_model(model)
     head = check_choice("head", head, {"softmax", "sigmoid"})
-    X, y = model._check_xy(X, y)
-    deltas, _ = _deltas(model, X, y, head=head)
-    return deltas
+    X, y = model.check_data(X, y)
+    return _backprop(model, X, y, head=head)[0]
 
 
 def gradient_agreement(model, X, y, head="softmax"):
@@ -275,13 +262,9 @@ def shrink_factors(norms):
 def rms_slope(model, X):
     """Root-mean-square of f'(z) in each hidden layer (the typical factor a layer applies to δ)."""
     model = _check_model(model)
-    X = model._check_X(X)
-    out = []
-    A = X
-    for l, act in enumerate(model._acts[:-1]):
-        A = act.f(A @ model.weights[l] + model.biases[l])
-        out.append(float(np.sqrt(np.mean(act.grad_from_output(A) ** 2))))
-    return np.array(out)
+    _, cache = model.forward(X, return_cache=True)
+    return np.array([float(np.sqrt(np.mean(act.grad_from_output(A) ** 2)))
+                     for act, (_, _, A) in zip(model.activations[:-1], cache[:-1])])
 
 
 def activation_spread(model, X):
@@ -289,13 +272,8 @@ def activation_spread(model, X):
     deviation of each unit across the examples of X, averaged over the units. When this falls
     toward 0 layer after layer, the deep layers see (almost) the same thing for every input."""
     model = _check_model(model)
-    X = model._check_X(X)
-    out = []
-    A = X
-    for l, act in enumerate(model._acts):
-        A = act.f(A @ model.weights[l] + model.biases[l])
-        out.append(float(A.std(axis=0).mean()))
-    return np.array(out)
+    _, cache = model.forward(X, return_cache=True)
+    return np.array([float(A.std(axis=0).mean()) for _, _, A in cache])
 
 
 def jacobian_bound_check(model, X, y, head="softmax"):
@@ -325,12 +303,12 @@ def jacobian_bound_check(model, X, y, head="softmax"):
 
     model = _check_model(model)
     head = check_choice("head", head, {"softmax", "sigmoid"})
-    X, y = model._check_xy(X, y)
-    deltas, As = _deltas(model, X, y, head=head)
+    X, y = model.check_data(X, y)
+    deltas, As, _ = _backprop(model, X, y, head=head)
     rows = []
     for l in range(model.n_layers - 1):
         d_here, d_next = deltas[l], deltas[l + 1]
-        slope = model._acts[l].grad_from_output(As[l + 1])
+        slope = model.activations[l].grad_from_output(As[l + 1])
         spec = float(np.linalg.norm(model.weights[l + 1], 2))
         n_next = np.linalg.norm(d_next, axis=1)
         ok = n_next > 0

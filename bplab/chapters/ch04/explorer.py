@@ -171,14 +171,10 @@ class VanishingExplorer:
         maximum on *every* training example (saturated sigmoid/tanh units, dead ReLUs). Such a
         unit passes (almost) no gradient back, whatever the example."""
         out = []
-        for l, t in enumerate(self.model.layer_trace(self.X, self.y)[:-1]):
-            name = self.model._acts[l].name
-            if name == "linear":
-                out.append(0.0)
-                continue
-            max_slope = 0.25 if name == "sigmoid" else 1.0
-            slope = np.asarray(t["local_slope"], dtype=float)
-            out.append(float((~(slope >= 0.1 * max_slope)).all(axis=0).mean()))   # NaN counts as stuck
+        for act, t in zip(self.model.activations, self.model.layer_trace(self.X, self.y)[:-1]):
+            slope = np.asarray(t["slope"], dtype=float)
+            stuck = ~(slope >= 0.1 * act.peak_slope())                      # NaN counts as stuck
+            out.append(float(stuck.all(axis=0).mean()))
         return np.array(out)
 
     def _stuck_text(self, layer, since_init=False):

@@ -153,7 +153,7 @@ def activation_histograms(models, X, *, bins=40, size=(2.9, 2.2)):
     Each panel pools every output of the layer: all its units on all examples of X, as a density
     (the y axis). ``models`` is a dict ``label -> MLP``. Each panel's title gives the fraction of
     those outputs that are saturated (local slope below 10 % of its maximum, as
-    :meth:`MLP.layer_stats` counts them). Returns the Figure; ``fig.saturated`` holds those
+    :meth:`Activation.saturated_fraction` counts them). Returns the Figure; ``fig.saturated`` holds those
     fractions (dict label -> list).
     """
     plt = _plt()
@@ -164,18 +164,15 @@ def activation_histograms(models, X, *, bins=40, size=(2.9, 2.2)):
                              squeeze=False)
     saturated = {}
     for r, (label, m) in enumerate(models.items()):
-        X_ = m._check_X(X)
-        A = X_
+        _, cache = m.forward(X, return_cache=True)
         saturated[label] = []
         for l in range(n_cols):
             ax = axes[r, l]
             if l >= m.n_layers - 1:
                 ax.set_axis_off()
                 continue
-            act = m._acts[l]
-            A = act.f(A @ m.weights[l] + m.biases[l])
-            max_slope = 0.25 if act.name == "sigmoid" else 1.0
-            sat = float((act.grad_from_output(A) < 0.1 * max_slope).mean())
+            act, A = m.activations[l], cache[l][2]
+            sat = act.saturated_fraction(A)
             saturated[label].append(sat)
             lo, hi = (0, 1) if act.name == "sigmoid" else (float(A.min()), float(A.max()))
             ax.hist(A.ravel(), bins=np.linspace(lo, hi, bins + 1), color=COLORS[r % len(COLORS)],

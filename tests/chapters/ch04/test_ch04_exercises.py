@@ -104,14 +104,14 @@ def test_layer_grad_norms_correct(capsys):
 @pytest.mark.parametrize("wrong,match", [
     (lambda tr: np.array([np.linalg.norm(t["db"]) for t in tr])[::-1], "reverse"),
     (lambda tr: np.array([np.linalg.norm(t["dW"]) for t in tr]), "weight gradients"),
-    (lambda tr: np.array([np.linalg.norm(t["delta"]) for t in tr]), "sum"),
+    (lambda tr: np.array([np.linalg.norm(t["dZ"]) for t in tr]), "sum"),
     (lambda tr: np.array([np.abs(t["db"]).sum() for t in tr]), "L1"),
     (lambda tr: np.array([np.sum(t["db"] ** 2) for t in tr]), "square root"),
     (lambda tr: np.array([np.linalg.norm(t["db"]) for t in tr[:-1]]), "one per layer"),
     (lambda tr: np.array([np.linalg.norm(t["db"]) * 1.01 for t in tr]), "off at layer"),
-    (lambda tr: np.array([np.linalg.norm(t["delta"].mean(axis=0)) for t in tr]),
+    (lambda tr: np.array([np.linalg.norm(t["dZ"].mean(axis=0)) for t in tr]),
      "25 times too small.*already includes the 1/n"),
-    (lambda tr: np.array([np.linalg.norm(t["db"]) * len(t["delta"]) for t in tr]), "25 times too large"),
+    (lambda tr: np.array([np.linalg.norm(t["db"]) * len(t["dZ"]) for t in tr]), "25 times too large"),
 ])
 def test_layer_grad_norms_slips(wrong, match):
     with pytest.raises(ExerciseError, match=match):

@@ -44,14 +44,26 @@ def test_gradient_norms_at_init_shape_and_columns(digits):
 
 @pytest.mark.parametrize("activation,which", [("tanh", "W"), ("sigmoid", "b"), ("relu", "b"),
                                               ("leaky_relu", "W")])
-def test_gradient_norms_match_mlp_gradient_norms(digits, activation, which):
-    """The lean delta-only pass gives exactly what MLP.gradient_norms (layer_trace) gives."""
+def test_gradient_norms_are_the_networks_own_backward(digits, activation, which, monkeypatch):
+    """The experiments run MLP.backward itself (one implementation, not an agreeing copy):
+    every seed calls it once, and the norms are those of layer_trace's dW / db."""
     X, y = digits
+    calls = []
+    real_backward = bplab.MLP.backward
+
+    def counting_backward(self, *args, **kwargs):
+        calls.append(self.seed)
+        return real_backward(self, *args, **kwargs)
+
+    monkeypatch.setattr(bplab.MLP, "backward", counting_backward)
     df = V.gradient_norms_at_init(X, y, DEEP, activation, init="lecun", bias_std=0.5, seeds=[4, 5],
                                   which=which)
-    want = [bplab.MLP(DEEP, activation, seed=s, init="lecun", bias_std=0.5).gradient_norms(X, y, which=which)
+    assert calls == [4, 5]
+    key = "db" if which == "b" else "dW"
+    want = [[np.linalg.norm(t[key]) for t in
+             bplab.MLP(DEEP, activation, seed=s, init="lecun", bias_std=0.5).layer_trace(X, y)]
             for s in (4, 5)]
-    np.testing.assert_allclose(df.attrs["per_seed"], want, rtol=1e-10)
+    np.testing.assert_array_equal(df.attrs["per_seed"], want)
 
 
 def test_jacobian_check_uses_the_trace_deltas(digits):
@@ -59,9 +71,9 @@ def test_jacobian_check_uses_the_trace_deltas(digits):
     net = bplab.MLP(DEEP, "sigmoid", seed=0, init="lecun", bias_std=1.0)
     trace = net.layer_trace(X[:200], y[:200])
     df = V.jacobian_bound_check(net, X[:200], y[:200])
-    ratio = np.linalg.norm(trace[0]["delta"], axis=1) / np.linalg.norm(trace[1]["delta"], axis=1)
+    ratio = np.linalg.norm(trace[0]["dZ"], axis=1) / np.linalg.norm(trace[1]["dZ"], axis=1)
     assert df.loc[1, "ratio_mean"] == pytest.approx(ratio.mean(), rel=1e-10)
-    assert df.loc[1, "rms_slope"] == pytest.approx(np.sqrt(np.mean(trace[0]["local_slope"] ** 2)), rel=1e-10)
+    assert df.loc[1, "rms_slope"] == pytest.approx(np.sqrt(np.mean(trace[0]["slope"] ** 2)), rel=1e-10)
 
 
 def test_error_signals_are_the_trace_deltas_and_sum_to_db(digits):
@@ -71,7 +83,7 @@ def test_error_signals_are_the_trace_deltas_and_sum_to_db(digits):
     deltas = V.error_signals(net, X[:200], y[:200])
     assert len(deltas) == len(trace) == 5
     for d, t in zip(deltas, trace):
-        np.testing.assert_allclose(d, t["delta"], rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(d, t["dZ"], rtol=1e-10, atol=1e-15)
         np.testing.assert_allclose(d.sum(axis=0), t["db"], rtol=1e-10, atol=1e-15)
     # Nielsen's head: the output rows are (sigmoid(z) - onehot) / n, the hidden layers follow
     sig = V.error_signals(net, X[:200], y[:200], head="sigmoid")
@@ -215,11 +227,15 @@ def test_rms_slope_and_activation_spread(digits):
     assert V.activation_spread(relu, X)[3] > 0.05
 
 
+def _saturation(net, X, y):
+    return [act.saturated_fraction(t["A"]) for act, t in zip(net.activations, net.layer_trace(X, y))]
+
+
 def test_saturation_with_large_weights(digits):
     X, y = digits
-    small = bplab.MLP(DEEP, "sigmoid", seed=0, init="lecun", bias_std=1.0).layer_stats(X, y)
-    big = bplab.MLP(DEEP, "sigmoid", seed=0, init="normal", init_std=1.0, bias_std=1.0).layer_stats(X, y)
-    assert big["saturated"].iloc[:4].mean() > small["saturated"].iloc[:4].mean() + 0.1
+    small = _saturation(bplab.MLP(DEEP, "sigmoid", seed=0, init="lecun", bias_std=1.0), X, y)
+    big = _saturation(bplab.MLP(DEEP, "sigmoid", seed=0, init="normal", init_std=1.0, bias_std=1.0), X, y)
+    assert np.mean(big[:4]) > np.mean(small[:4]) + 0.1
 
 
 # ------------------------------------------------------------ training
@@ -356,8 +372,7 @@ def test_plots_return_figures_with_the_data(digits):
             "big": bplab.MLP(DEEP, "sigmoid", seed=0, init="normal", init_std=1.0, bias_std=1.0)}
     fig = vplots.activation_histograms(nets, X)
     assert len(fig.axes) == 8
-    stats = nets["big"].layer_stats(X, y)
-    np.testing.assert_allclose(fig.saturated["big"], stats["saturated"].iloc[:4])
+    np.testing.assert_allclose(fig.saturated["big"], _saturation(nets["big"], X, y)[:4])
     assert fig.axes[4].get_title().endswith("of outputs saturated")
     assert len(fig.axes[0].get_yticklabels()) > 0 and "density" in fig.axes[0].get_ylabel()
     plt.close(fig)
