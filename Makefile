@@ -18,12 +18,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION = 1
 # A cell that runs 5 minutes is a hung kernel, not a slow one: fail it instead of waiting 33.
 NBVAL_FLAGS = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: help lab test test-fast test-notebooks test-browser bench notebooks clean
+.PHONY: help lab test test-fast test-notebooks test-perturbed test-browser bench notebooks clean
 
 help:
 	@echo "make lab            open the course in JupyterLab (127.0.0.1:$(PORT), with a token)"
 	@echo "make test           run the whole test suite: unit tests + every notebook (nbval)"
 	@echo "make test-fast      unit tests only"
+	@echo "make test-perturbed every notebook again with 1e-12 noise on weights and data (nbval)"
 	@echo "make test-browser   drive JupyterLab in headless Chromium (installs chromium + playwright)"
 	@echo "make bench          speed comparisons (benchmarks/)"
 	@echo "make notebooks      run each notebook's text source (.md) into its .ipynb and save the outputs"
@@ -58,6 +59,18 @@ test-fast: $(VENV)/.installed-test
 test-notebooks: $(VENV)/.installed-test
 	$(PY) -m pytest notebooks $(NBVAL_FLAGS) -p no:cacheprovider
 
+# The notebooks again, with other floating-point noise on purpose (tools/perturbed/00-perturb.py:
+# every initial weight, data set and descent start times 1 + 1e-12 z). What nbval compares must
+# survive it, as it must survive another CPU, BLAS or thread count on a learner's machine.
+PERTURBED_IPYTHONDIR = $(CURDIR)/.ipython-perturbed
+test-perturbed: $(VENV)/.installed-test
+	rm -rf $(PERTURBED_IPYTHONDIR) && mkdir -p $(PERTURBED_IPYTHONDIR)/profile_default/startup
+	cp tools/perturbed/00-perturb.py $(PERTURBED_IPYTHONDIR)/profile_default/startup/
+	IPYTHONDIR=$(PERTURBED_IPYTHONDIR) $(VENV)/bin/ipython --quick -c "pass" >/dev/null
+	IPYTHONDIR=$(PERTURBED_IPYTHONDIR) $(VENV)/bin/ipython -c \
+	    "import bplab.init as i; assert hasattr(i.init_weights, '__wrapped__'), 'perturbation not loaded'"
+	IPYTHONDIR=$(PERTURBED_IPYTHONDIR) $(PY) -m pytest notebooks $(NBVAL_FLAGS) -p no:cacheprovider
+
 # A learner's session in headless Chromium: every notebook run with "Restart Kernel and Run All",
 # then every widget control moved (tests/browser/test_browser.py). Installs chromium (apt) and playwright
 # (pip, the [browser] extra) when missing; never `playwright install`. Screenshots and a report
@@ -89,4 +102,4 @@ bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info screenshots
+	rm -rf $(VENV) .pytest_cache build *.egg-info screenshots .ipython-perturbed
