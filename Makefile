@@ -56,8 +56,10 @@ test: $(VENV)/.installed-test
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest tests -p no:cacheprovider
 
+# NBS=notebooks/02_backprop_network.ipynb checks one notebook (here and in test-perturbed)
+NBS ?= notebooks
 test-notebooks: $(VENV)/.installed-test
-	$(PY) -m pytest notebooks $(NBVAL_FLAGS) -p no:cacheprovider
+	$(PY) -m pytest $(NBS) $(NBVAL_FLAGS) -p no:cacheprovider
 
 # The notebooks again, with other floating-point noise on purpose (tools/perturbed/00-perturb.py:
 # every initial weight, data set and descent start times 1 + 1e-12 z). What nbval compares must
@@ -66,10 +68,9 @@ PERTURBED_IPYTHONDIR = $(CURDIR)/.ipython-perturbed
 test-perturbed: $(VENV)/.installed-test
 	rm -rf $(PERTURBED_IPYTHONDIR) && mkdir -p $(PERTURBED_IPYTHONDIR)/profile_default/startup
 	cp tools/perturbed/00-perturb.py $(PERTURBED_IPYTHONDIR)/profile_default/startup/
-	IPYTHONDIR=$(PERTURBED_IPYTHONDIR) $(VENV)/bin/ipython --quick -c "pass" >/dev/null
 	IPYTHONDIR=$(PERTURBED_IPYTHONDIR) $(VENV)/bin/ipython -c \
 	    "import bplab.init as i; assert hasattr(i.init_weights, '__wrapped__'), 'perturbation not loaded'"
-	IPYTHONDIR=$(PERTURBED_IPYTHONDIR) $(PY) -m pytest notebooks $(NBVAL_FLAGS) -p no:cacheprovider
+	IPYTHONDIR=$(PERTURBED_IPYTHONDIR) $(PY) -m pytest $(NBS) $(NBVAL_FLAGS) -p no:cacheprovider
 
 # A learner's session in headless Chromium: every notebook run with "Restart Kernel and Run All",
 # then every widget control moved (tests/browser/test_browser.py). Installs chromium (apt) and playwright
