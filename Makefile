@@ -18,7 +18,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION = 1
 # A cell that runs 5 minutes is a hung kernel, not a slow one: fail it instead of waiting 33.
 NBVAL_FLAGS = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: help lab test test-fast test-notebooks test-perturbed test-browser bench notebooks clean
+.PHONY: help lab test test-fast test-notebooks test-perturbed test-browser bench notebooks student clean
 
 help:
 	@echo "make lab            open the course in JupyterLab (127.0.0.1:$(PORT), with a token)"
@@ -26,6 +26,7 @@ help:
 	@echo "make test-fast      unit tests only"
 	@echo "make test-perturbed every notebook again with 1e-12 noise on weights and data (nbval)"
 	@echo "make test-browser   drive JupyterLab in headless Chromium (installs chromium + playwright)"
+	@echo "make student        write the notebooks without their solutions into student/"
 	@echo "make bench          speed comparisons (benchmarks/)"
 	@echo "make notebooks      run each notebook's text source (.md) into its .ipynb and save the outputs"
 	@echo "                    (NB=notebooks/02_backprop_network.md for one notebook)"
@@ -84,6 +85,10 @@ test-browser: $(VENV)/.installed-test
 # this takes its cells into NN_name.ipynb (unchanged cells keep their ids), runs it in a fresh kernel
 # and saves it with its outputs. NB=notebooks/02_backprop_network.md (or the .ipynb) does one.
 NB ?=
+# The student edition: every notebook without its worked solutions, in student/ (git-ignored).
+student: $(VENV)/.installed-test
+	$(PY) tools/student_edition.py student
+
 notebooks: $(VENV)/.installed-test
 	$(PY) tools/run_notebooks.py $(NB)
 
@@ -103,4 +108,4 @@ bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info screenshots .ipython-perturbed
+	rm -rf $(VENV) .pytest_cache build *.egg-info screenshots .ipython-perturbed student
