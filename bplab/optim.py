@@ -92,7 +92,8 @@ class SGD(Optimizer):
     def update(self, i, p, g):
         if self.momentum:
             v = self.velocity[i]
-            v[...] = self.momentum * v - self.lr * g      # v = mu v - lr g
+            v *= self.momentum                            # v = mu v - lr g
+            v -= self.lr * g
             p += v                                        # theta = theta + v
         else:
             p -= self.lr * g                              # theta = theta - lr g
@@ -114,8 +115,9 @@ class RMSProp(Optimizer):
 
     def update(self, i, p, g):
         s = self.sq[i]
-        s[...] = self.rho * s + (1 - self.rho) * g**2     # s = rho s + (1 - rho) g^2
-        p -= self.lr * g / (np.sqrt(s) + self.eps)
+        s *= self.rho                                     # s = rho s + (1 - rho) g^2
+        s += (1 - self.rho) * g**2
+        p -= self.lr * g / (np.sqrt(s) + self.eps)        # theta = theta - lr g / (sqrt(s) + eps)
 
 
 class Adam(Optimizer):
@@ -137,8 +139,10 @@ class Adam(Optimizer):
     def update(self, i, p, g):
         b1, b2, t = self.beta1, self.beta2, self.t
         m, v = self.m[i], self.v[i]
-        m[...] = b1 * m + (1 - b1) * g                    # first moment: a running mean of g
-        v[...] = b2 * v + (1 - b2) * g**2                 # second moment: of g^2
+        m *= b1                                           # m = b1 m + (1 - b1) g: a running mean of g
+        m += (1 - b1) * g
+        v *= b2                                           # v = b2 v + (1 - b2) g^2: of g^2
+        v += (1 - b2) * g**2
         m_hat = m / (1 - b1**t)                           # bias corrections: m and v start at 0
         v_hat = v / (1 - b2**t)
         p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
