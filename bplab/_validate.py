@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "describe",
     "as_float_matrix",
     "as_labels",
     "as_target_matrix",
@@ -23,7 +24,8 @@ __all__ = [
 ]
 
 
-def _describe(x) -> str:
+def describe(x) -> str:
+    """What ``x`` is, for an error message: an array's shape and dtype, else its type and repr."""
     if isinstance(x, np.ndarray):
         return f"an array of shape {x.shape} and dtype {x.dtype}"
     return f"{type(x).__name__} {x!r}"[:120]
@@ -48,7 +50,7 @@ def as_float_matrix(X, name: str = "X", *, n_features: int | None = None,
         raise TypeError(f"{name} must be a 2-D numeric array, got None")
     arr = np.asarray(X)
     if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"{name} must hold numbers, got {_describe(arr)}")
+        raise TypeError(f"{name} must hold numbers, got {describe(arr)}")
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":
@@ -73,10 +75,13 @@ def as_float_matrix(X, name: str = "X", *, n_features: int | None = None,
     return arr
 
 
-def as_labels(y, name: str = "y", *, n_classes: int, n_rows: int | None = None) -> np.ndarray:
-    """Integer class labels in ``[0, n_classes)`` as an int64 vector."""
+def as_labels(y, name: str = "y", *, n_classes: int | None = None,
+              n_rows: int | None = None) -> np.ndarray:
+    """Integer class labels as an int64 vector: in ``[0, n_classes)`` for a network with
+    ``n_classes`` outputs, or any labels 0, 1, 2, ... when ``n_classes`` is None (metrics)."""
+    wanted = f"in [0, {n_classes})" if n_classes is not None else "0, 1, 2, ..."
     if y is None:
-        raise TypeError(f"{name} is required: integer class labels in [0, {n_classes})")
+        raise TypeError(f"{name} is required: integer class labels {wanted}")
     if isinstance(y, (str, bytes)):
         raise TypeError(f"{name} must be integer class labels, got a string {y!r:.60}")
     arr = np.asarray(y)
@@ -87,16 +92,17 @@ def as_labels(y, name: str = "y", *, n_classes: int, n_rows: int | None = None) 
             f"{name} must be a 1-D vector of integer labels, got shape {arr.shape}"
             + (" (one-hot? pass y.argmax(axis=1))" if arr.ndim == 2 else ""))
     if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"{name} must hold integer class labels, got {_describe(arr)}")
+        raise TypeError(f"{name} must hold integer class labels, got {describe(arr)}")
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
-            raise ValueError(f"{name} contains NaN or inf; labels must be integers in [0, {n_classes})")
+            raise ValueError(f"{name} contains NaN or inf; labels must be integers {wanted}")
         if not np.all(arr == np.round(arr)):
             raise TypeError(
                 f"{name} must hold integer class labels, got non-integer floats (e.g. "
-                f"{arr[arr != np.round(arr)][0]}); for regression use loss='mse'")
+                f"{arr[arr != np.round(arr)][0]})"
+                + ("; for regression use loss='mse'" if n_classes is not None else ""))
     elif arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
     if arr.shape[0] == 0:
@@ -105,7 +111,10 @@ def as_labels(y, name: str = "y", *, n_classes: int, n_rows: int | None = None) 
         raise ValueError(f"{name} has {arr.shape[0]} labels but X has {n_rows} rows; they must match")
     arr = arr.astype(np.int64, copy=False)
     lo, hi = int(arr.min()), int(arr.max())
-    if lo < 0 or hi >= n_classes:
+    if n_classes is None:
+        if lo < 0:
+            raise ValueError(f"{name} has the negative label {lo}; class labels are 0, 1, 2, ...")
+    elif lo < 0 or hi >= n_classes:
         bad = lo if lo < 0 else hi
         raise ValueError(
             f"{name} has label {bad} out of range: labels must be integers in [0, {n_classes}) "
@@ -120,7 +129,7 @@ def as_target_matrix(y, name: str = "y", *, n_outputs: int, n_rows: int | None =
         raise TypeError(f"{name} is required: targets of shape (n_samples, {n_outputs})")
     arr = np.asarray(y) if not isinstance(y, (str, bytes)) else None
     if arr is None or arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"{name} must hold numbers, got {_describe(y)}")
+        raise TypeError(f"{name} must hold numbers, got {describe(y)}")
     if arr.ndim == 1 and n_outputs == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] != n_outputs:
@@ -134,7 +143,7 @@ def as_target_matrix(y, name: str = "y", *, n_outputs: int, n_rows: int | None =
 
 def check_choice(name: str, value, choices) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, one of {sorted(choices)}; got {_describe(value)}")
+        raise TypeError(f"{name} must be a string, one of {sorted(choices)}; got {describe(value)}")
     key = value.lower().replace("-", "_").replace(" ", "_")
     if key not in choices:
         raise ValueError(f"unknown {name} {value!r}; choose one of {sorted(choices)}")
@@ -143,7 +152,7 @@ def check_choice(name: str, value, choices) -> str:
 
 def check_positive_number(value, name: str, *, allow_zero: bool = False, upper: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {_describe(value)}")
+        raise TypeError(f"{name} must be a number, got {describe(value)}")
     v = float(value)
     if not np.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
@@ -184,7 +193,7 @@ def check_int(value, name: str, *, minimum: int = 1) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise TypeError(f"{name} must be an integer >= {minimum}, got {_describe(value)}")
+            raise TypeError(f"{name} must be an integer >= {minimum}, got {describe(value)}")
     v = int(value)
     if v < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {v}")

@@ -31,10 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import _describe, check_choice, check_int, check_positive_number
+from ._validate import check_choice, check_int, check_positive_number, check_seed, describe
 
 __all__ = [
-    "DATA_DIR",
     "DATA_DIR_ENV",
     "SHA256",
     "load_digits",
@@ -52,11 +51,9 @@ __all__ = [
 
 # --------------------------------------------------------------------------- shipped data
 
+#: The shipped .npz files live in the repository's ``data/`` folder, or in the folder named
+#: by this environment variable.
 DATA_DIR_ENV = "BPLAB_DATA_DIR"
-#: Folder holding the shipped .npz files: the repository's ``data/`` folder, or the folder
-#: named by the environment variable ``BPLAB_DATA_DIR``. The variable is read again on
-#: every load, so setting it later (e.g. in a test) takes effect.
-DATA_DIR = Path(os.environ.get(DATA_DIR_ENV) or Path(__file__).resolve().parent.parent / "data")
 
 #: sha256 over ``images.tobytes() + labels.tobytes()`` of the C-contiguous uint8 arrays.
 SHA256 = {
@@ -74,8 +71,10 @@ _CACHE: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def _data_dir() -> Path:
+    """The folder holding the data files. The environment variable is read on every load, so
+    setting it later (e.g. in a test) takes effect."""
     env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else Path(DATA_DIR)
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
 
 
 def _content_sha256(images: np.ndarray, labels: np.ndarray) -> str:
@@ -147,7 +146,7 @@ def _load_raw(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _load(name: str, images: bool) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(images, (bool, np.bool_)):
-        raise TypeError(f"images must be True or False, got {_describe(images)}")
+        raise TypeError(f"images must be True or False, got {describe(images)}")
     raw_images, raw_labels = _load_raw(name)
     _, n, side, top = _SPECS[name]
     X = raw_images / np.float64(top)           # a new float64 array: the cache stays intact
@@ -188,12 +187,8 @@ def load_mnist_subset(*, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+        raise TypeError(f"{name} must be True or False, got {describe(value)}")
     return bool(value)
-
-
-def _check_seed(seed) -> int:
-    return check_int(seed, "seed", minimum=0)
 
 
 def _as_array(a, name: str) -> np.ndarray:
@@ -205,7 +200,7 @@ def _as_array(a, name: str) -> np.ndarray:
     if arr.ndim == 0:
         raise ValueError(f"{name} must be an array with one row per sample, got a scalar {arr!r}")
     if arr.dtype == object:
-        raise TypeError(f"{name} must hold numbers, got {_describe(arr)}")
+        raise TypeError(f"{name} must hold numbers, got {describe(arr)}")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}): need at least two samples to split")
     return arr
@@ -215,7 +210,7 @@ def _size_to_count(size, name: str, n: int) -> int:
     """Turn a fraction in (0, 1) or a count into a number of samples in [1, n - 1]."""
     if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Real):
         raise TypeError(
-            f"{name} must be a fraction in (0, 1) or a whole number of samples, got {_describe(size)}")
+            f"{name} must be a fraction in (0, 1) or a whole number of samples, got {describe(size)}")
     if isinstance(size, numbers.Integral):
         count = int(size)
         if not 1 <= count <= n - 1:
@@ -312,7 +307,7 @@ def train_test_split(X, y, test_size=0.2, *, seed=0, stratify=True):
     n = Xa.shape[0]
     n_test = _size_to_count(test_size, "test_size", n)
     stratify = _check_bool(stratify, "stratify")
-    rng = np.random.default_rng(_check_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     codes = _strata(ya, "y") if stratify else None
     tr, te = _split_indices(codes, n, n_test, rng)
     return Xa[tr], Xa[te], ya[tr], ya[te]
@@ -335,7 +330,7 @@ def train_val_test_split(X, y, val_size=0.15, test_size=0.15, *, seed=0, stratif
             f"val_size={val_size} and test_size={test_size} together take {n_val + n_test} of "
             f"{n} samples, leaving {n - n_val - n_test} to train on; make them smaller")
     stratify = _check_bool(stratify, "stratify")
-    rng = np.random.default_rng(_check_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     codes = _strata(ya, "y") if stratify else None
     rest, te = _split_indices(codes, n, n_test, rng)
     sub = None if codes is None else codes[rest]
@@ -348,14 +343,14 @@ def one_hot(y, n_classes, *, dtype=np.float64) -> np.ndarray:
     """Rows of the identity: ``one_hot([2, 0], 3) -> [[0, 0, 1], [1, 0, 0]]`` (float64)."""
     n_classes = check_int(n_classes, "n_classes", minimum=1)
     if y is None or isinstance(y, (str, bytes)):
-        raise TypeError(f"y must be integer class labels, got {_describe(y)}")
+        raise TypeError(f"y must be integer class labels, got {describe(y)}")
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(f"y must be a 1-D vector of integer labels, got shape {arr.shape}")
     if arr.dtype.kind == "f" and np.isfinite(arr).all() and np.all(arr == np.round(arr)):
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"y must hold integer class labels, got {_describe(arr)}")
+        raise TypeError(f"y must hold integer class labels, got {describe(arr)}")
     if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
         bad = arr.min() if arr.min() < 0 else arr.max()
         raise ValueError(f"y has label {bad}, but labels must be integers in [0, {n_classes}) "
@@ -373,7 +368,7 @@ def one_hot(y, n_classes, *, dtype=np.float64) -> np.ndarray:
 def _toy_args(n, noise, seed):
     n = check_int(n, "n", minimum=2)
     noise = check_positive_number(noise, "noise", allow_zero=True)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     return n, noise, np.random.default_rng(seed)
 
 

@@ -216,11 +216,6 @@ class Value:
         """(parent, child) pairs: parent was an input to the operation that made child."""
         return [(p, n) for n in self.nodes() for p in n.parents]
 
-    def zero_grad(self) -> None:
-        """Set ``.grad`` to 0 on every node of this graph."""
-        for n in self.nodes():
-            n.grad = 0.0
-
     def backward(self) -> None:
         """Fill in ``.grad`` of every node with d(self)/d(node).
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._validate import check_choice
 
-__all__ = ["softmax", "log_softmax", "mse", "cross_entropy", "LOSSES", "get_loss"]
+__all__ = ["softmax", "mse", "cross_entropy", "LOSSES", "get_loss"]
 
 
 def softmax(z, axis: int = -1):
@@ -26,12 +26,6 @@ def softmax(z, axis: int = -1):
     np.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e
-
-
-def log_softmax(z, axis: int = -1):
-    z = np.asarray(z, dtype=np.result_type(np.asarray(z).dtype, np.float32))
-    s = z - z.max(axis=axis, keepdims=True)
-    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
 
 
 def mse(output, target, *, grad: bool = True):

@@ -23,46 +23,14 @@ import numbers
 
 import numpy as np
 
-from ._validate import _describe
+from ._validate import as_labels, describe
 
 __all__ = ["accuracy", "confusion_matrix", "per_class_accuracy", "worst_mistakes", "confidence_summary"]
 
 
-def _labels(y, name: str) -> np.ndarray:
-    """``y`` as a 1-D int64 vector of non-negative class labels, or a clear error."""
-    if y is None:
-        raise TypeError(f"{name} is required: a 1-D array of integer class labels, got None")
-    if isinstance(y, (str, bytes)):
-        raise TypeError(f"{name} must be a 1-D array of integer class labels, got a string {y!r:.60}")
-    arr = np.asarray(y)
-    if arr.dtype == object or arr.dtype.kind in "USVc":
-        raise TypeError(f"{name} must hold integer class labels, got {_describe(arr)}")
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        hint = " (probabilities or one-hot rows? pass .argmax(axis=1))" if arr.ndim == 2 else ""
-        raise ValueError(f"{name} must be a 1-D array of class labels, got shape {arr.shape}{hint}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty: need at least one label")
-    if arr.dtype.kind == "b":
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind == "f":
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name} contains NaN or inf; class labels must be integers >= 0")
-        if not np.all(arr == np.round(arr)):
-            bad = arr[arr != np.round(arr)][0]
-            raise TypeError(f"{name} must hold integer class labels, got the non-integer {bad}")
-    elif arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if arr.min() < 0:
-        raise ValueError(f"{name} has the negative label {int(arr.min())}; class labels are 0, 1, 2, ...")
-    return arr
-
-
 def _pair(y_true, y_pred):
-    t = _labels(y_true, "y_true")
-    p = _labels(y_pred, "y_pred")
+    t = as_labels(y_true, "y_true")
+    p = as_labels(y_pred, "y_pred")
     if t.shape != p.shape:
         raise ValueError(f"y_true has {t.size} labels but y_pred has {p.size}; "
                          f"they must match (one prediction per example)")
@@ -74,7 +42,7 @@ def _n_classes(n_classes, *labels) -> int:
     if n_classes is None:
         return needed
     if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral):
-        raise TypeError(f"n_classes must be a whole number (or None to infer it), got {_describe(n_classes)}")
+        raise TypeError(f"n_classes must be a whole number (or None to infer it), got {describe(n_classes)}")
     n_classes = int(n_classes)
     if n_classes < needed:
         raise ValueError(f"n_classes={n_classes} is too small: the labels go up to {needed - 1}, "
@@ -85,10 +53,10 @@ def _n_classes(n_classes, *labels) -> int:
 def _proba(proba, t) -> np.ndarray:
     """``proba`` as a float64 (n, n_classes) matrix of probabilities matching labels ``t``."""
     if isinstance(proba, (str, bytes)) or proba is None:
-        raise TypeError(f"proba must be an (n, n_classes) array of probabilities, got {_describe(proba)}")
+        raise TypeError(f"proba must be an (n, n_classes) array of probabilities, got {describe(proba)}")
     P = np.asarray(proba)
     if P.dtype == object or P.dtype.kind not in "biuf":
-        raise TypeError(f"proba must hold numbers, got {_describe(P)}")
+        raise TypeError(f"proba must hold numbers, got {describe(P)}")
     if P.ndim != 2:
         raise ValueError(f"proba must be 2-D (n, n_classes), got shape {P.shape}")
     if P.shape[0] != t.size:
@@ -149,10 +117,10 @@ def worst_mistakes(y_true, proba, k: int = 12):
     """
     import pandas as pd
 
-    t = _labels(y_true, "y_true")
+    t = as_labels(y_true, "y_true")
     P = _proba(proba, t)
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"k must be a whole number >= 1, got {_describe(k)}")
+        raise ValueError(f"k must be a whole number >= 1, got {describe(k)}")
     pred = P.argmax(axis=1)
     rows = np.arange(t.size)
     p_true = P[rows, t]
@@ -175,10 +143,10 @@ def confidence_summary(y_true, proba, threshold: float = 0.9) -> dict:
       over *all* the mistakes (NaN if there are none), not only the worst few;
     * ``wrong_above``: the share of mistakes whose confidence is above ``threshold``.
     """
-    t = _labels(y_true, "y_true")
+    t = as_labels(y_true, "y_true")
     P = _proba(proba, t)
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0 <= threshold < 1:
-        raise ValueError(f"threshold must be a number in [0, 1), got {_describe(threshold)}")
+        raise ValueError(f"threshold must be a number in [0, 1), got {describe(threshold)}")
     conf = P.max(axis=1)
     wrong = P.argmax(axis=1) != t
     n_wrong = int(wrong.sum())

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import _describe, as_float_matrix, check_int
+from ._validate import as_float_matrix, check_int, describe
 
 __all__ = ["PCA", "principal_angles", "orthonormal_basis"]
 
@@ -97,15 +97,11 @@ class PCA:
         X = as_float_matrix(X, "X", n_features=self.n_features_, allow_1d_row=True)
         return (X - self.mean_) @ self.components_.T
 
-    project = encode = transform
-
     def inverse_transform(self, Z):
         """Back from codes (n, k) to data space: :math:`\\mu + Z V_k^\\top`."""
         self._check_fitted()
         Z = as_float_matrix(Z, "Z (codes)", n_features=self.n_components, allow_1d_row=True)
         return Z @ self.components_ + self.mean_
-
-    decode = inverse_transform
 
     def reconstruct(self, X):
         """Project onto the principal subspace and map back: inverse_transform(transform(X))."""
@@ -147,7 +143,7 @@ def principal_angles(A, B, *, degrees=False):
         arr = np.asarray(M) if not isinstance(M, (str, bytes)) else None
         if arr is None or arr.ndim != 2:
             raise ValueError(f"{name} must be a 2-D matrix whose columns span a subspace, "
-                             f"got {_describe(M)}")
+                             f"got {describe(M)}")
     qa = orthonormal_basis(A, "A")
     qb = orthonormal_basis(B, "B")
     if qa.shape[0] != qb.shape[0]:

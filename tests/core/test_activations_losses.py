@@ -231,15 +231,13 @@ def test_cross_entropy_stable_for_huge_logits():
     assert L.cross_entropy(np.array([[1e4, -1e4]]), np.array([0]), grad=False) == 0.0
 
 
-def test_softmax_and_log_softmax_stable():
+def test_softmax_stable():
     z = np.array([[1e4, 1e4 - 1.0, -1e4], [-5.0, 0.0, 5.0]])
     with _Strict(), np.errstate(under="ignore"):
         p = L.softmax(z)
-        lp = L.log_softmax(z)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-15)
-    np.testing.assert_allclose(np.exp(lp), p, rtol=1e-12, atol=1e-300)
     assert p[0, 0] == pytest.approx(1 / (1 + np.exp(-1.0)), rel=1e-14)
-    assert np.isfinite(lp).all()
+    assert np.isfinite(p).all()
 
 
 def test_float32_losses_stay_float32():

@@ -54,7 +54,7 @@ def test_value_api():
     _assert_signature(bplab.Value, [("data", EMPTY, None)])
     v = bplab.Value(2.0)
     assert (v.data, v.grad) == (2.0, 0.0)
-    for meth in ["backward", "exp", "log", "tanh", "sigmoid", "relu", "nodes", "edges", "zero_grad"]:
+    for meth in ["backward", "exp", "log", "tanh", "sigmoid", "relu", "nodes", "edges"]:
         assert callable(getattr(v, meth)), meth
     for op in ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
                "__rtruediv__", "__pow__", "__neg__"]:

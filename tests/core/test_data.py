@@ -294,8 +294,8 @@ def test_split_property_within_one_sample(counts, frac, seed):
     (dict(test_size=0.99), ValueError, "gives 20 samples, which leaves nothing to train on"),
     (dict(test_size=True), TypeError, "test_size must be a fraction"),
     (dict(test_size="0.2"), TypeError, "test_size must be a fraction"),
-    (dict(seed=-1), ValueError, "seed must be an integer >= 0"),
-    (dict(seed=1.5), TypeError, "seed must be an integer"),
+    (dict(seed=-1), ValueError, "seed must be a non-negative integer, got -1"),
+    (dict(seed=1.5), TypeError, "seed must be a non-negative integer, got 1.5"),
     (dict(stratify="yes"), TypeError, "stratify must be True or False"),
 ])
 def test_split_bad_arguments(kwargs, exc, fragment):
@@ -425,7 +425,7 @@ def test_toy_geometry_without_noise():
     (lambda: data.make_circles(factor=1.0), ValueError, "factor must be < 1.0"),
     (lambda: data.make_circles(factor=0), ValueError, "factor must be > 0"),
     (lambda: data.make_spirals(turns=0), ValueError, "turns must be > 0"),
-    (lambda: data.make_xor(seed=-3), ValueError, "seed must be an integer >= 0"),
+    (lambda: data.make_xor(seed=-3), ValueError, "seed must be a non-negative integer, got -3"),
     (lambda: data.make_toy("donut"), ValueError,
      "unknown toy data set 'donut'; choose one of ['circles', 'moons', 'spirals', 'xor']"),
     (lambda: data.make_toy(3), TypeError, "toy data set must be a string"),

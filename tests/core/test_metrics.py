@@ -113,7 +113,7 @@ def test_length_mismatch(fn):
     ([], ValueError, "empty"),
     ([[0.1, 0.9], [0.8, 0.2]], ValueError, r"1-D .*argmax"),
     ([0, -1], ValueError, "negative label -1"),
-    ([0.0, 1.5], TypeError, "non-integer 1.5"),
+    ([0.0, 1.5], TypeError, r"non-integer floats \(e.g. 1.5\)$"),
     ([0.0, np.nan], ValueError, "NaN"),
     (np.array(["a", "b"]), TypeError, "integer class labels"),
     (np.array([1 + 0j, 0j]), TypeError, "integer class labels"),

@@ -217,15 +217,6 @@ def test_backward_on_subgraph_then_full_graph_is_fresh():
     assert mid.grad == pytest.approx(math.exp(6.0), rel=1e-14)
 
 
-def test_zero_grad_clears_every_node():
-    a, b = Value(1.0), Value(2.0)
-    out = (a * b).tanh() + b
-    out.backward()
-    assert any(n.grad != 0.0 for n in out.nodes())
-    out.zero_grad()
-    assert all(n.grad == 0.0 for n in out.nodes())
-
-
 # -------------------------------------------------------------------- graph access
 
 def test_nodes_edges_op_label():
@@ -277,8 +268,6 @@ def test_deep_chain_does_not_hit_recursion_limit():
     assert len(y.nodes()) == 2 * depth + 1       # x, each constant and each product
     y.backward()
     assert x.grad == pytest.approx(1.0001 ** depth, rel=1e-9)
-    y.zero_grad()
-    assert x.grad == 0.0
     assert len(y.edges()) == 2 * depth
 
 

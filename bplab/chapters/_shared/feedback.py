@@ -1,9 +1,15 @@
 """Shared helpers for exercise checks: compare, explain, and congratulate."""
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
-__all__ = ["ExerciseError", "as_array", "check_close", "check_shape", "call_learner", "passed"]
+from bplab.engine import Value
+
+__all__ = ["ExerciseError", "as_array", "as_number", "check_close", "check_shape", "call_learner",
+           "function_name", "passed", "same", "short"]
 
 
 class ExerciseError(AssertionError):
@@ -23,6 +29,52 @@ def call_learner(fn, *args, name=None):
                             "with your code") from None
     except Exception as e:
         raise ExerciseError(f"{name} raised {type(e).__name__}: {e}") from e
+
+
+def function_name(fn, default: str) -> str:
+    """The learner's function name for messages; ``default`` (the notebook's name for it) for
+    lambdas, partials and other nameless callables, so no message says "<lambda>"."""
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) and name.isidentifier() else default
+
+
+def short(v) -> str:
+    """A compact, rounded rendering of what a learner returned (never cut mid-number)."""
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        items = [short(x) for x in v[:6]] + (["…"] if len(v) > 6 else [])
+        body = ", ".join(items)
+        return f"({body})" if isinstance(v, tuple) else f"[{body}]"
+    if isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, bool):
+        return f"{float(v):.4g}"
+    r = repr(v)
+    return r if len(r) <= 30 else r[:27] + "..."
+
+
+def as_number(what: str, v, *, array_hint: str = "") -> float:
+    """The learner's answer as one finite float (a one-element array counts as its number), or
+    an ExerciseError saying what it was instead; ``array_hint`` is added when it was an array."""
+    if v is None:
+        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
+    if isinstance(v, Value):
+        raise ExerciseError(f"{what} is a Value; return a plain number (use .data or .grad).")
+    if isinstance(v, np.ndarray) and v.size == 1:
+        v = v.reshape(()).item()
+    if isinstance(v, np.ndarray):
+        raise ExerciseError(f"{what} should be a single number, got an array of shape {v.shape}"
+                            + (f": {array_hint}." if array_hint else "."))
+    if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
+        raise ExerciseError(f"{what} should be a number, got {type(v).__name__} {short(v)}.")
+    v = float(v)
+    if not math.isfinite(v):
+        raise ExerciseError(f"{what} is {v}: expected a finite number.")
+    return v
+
+
+def same(a, b, *, rtol=1e-7, atol=1e-10) -> bool:
+    """Same shape and equal within the tolerances (for spotting which slip a learner made)."""
+    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
 def as_array(x, what: str, *, finite: bool = False) -> np.ndarray:

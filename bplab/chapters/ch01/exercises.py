@@ -23,8 +23,9 @@ import numbers
 
 import numpy as np
 
-from bplab.engine import Value, _sigmoid
-from bplab.chapters._shared.feedback import ExerciseError, call_learner, passed
+from bplab.engine import Value
+from bplab.chapters._shared.feedback import (ExerciseError, as_number, call_learner, function_name,
+                                              passed, short)
 
 __all__ = ["ExerciseError", "check_derivative", "check_sigmoid_prime", "graph_exercise",
            "check_graph_grads", "check_neuron_grads", "neuron_loss", "NEURON_CASES"]
@@ -36,42 +37,6 @@ _MAX_ROWS = 8          # failing points listed in a message
 # ----------------------------------------------------------------------------- helpers
 def _fmt(v: float) -> str:
     return f"{v:.6g}"
-
-
-def _name(fn, default: str) -> str:
-    """The function's name for messages; lambdas and nameless callables get ``default``."""
-    n = getattr(fn, "__name__", "")
-    return default if not isinstance(n, str) or not n or n.startswith("<") else n
-
-
-def _short(v) -> str:
-    """A compact, rounded rendering of what a learner returned (never cut mid-number)."""
-    if isinstance(v, np.ndarray):
-        v = v.tolist()
-    if isinstance(v, (list, tuple)):
-        items = [_short(x) for x in v[:6]] + (["…"] if len(v) > 6 else [])
-        body = ", ".join(items)
-        return f"({body})" if isinstance(v, tuple) else f"[{body}]"
-    if isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, bool):
-        return f"{float(v):.4g}"
-    r = repr(v)
-    return r if len(r) <= 30 else r[:27] + "..."
-
-
-def _as_number(what: str, v) -> float:
-    if v is None:
-        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
-    if isinstance(v, Value):
-        raise ExerciseError(f"{what} is a Value; return a plain number (use .data or .grad).")
-    if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
-        if isinstance(v, np.ndarray) and v.size == 1:
-            v = v.item()
-        else:
-            raise ExerciseError(f"{what} should be a number, got {type(v).__name__} {_short(v)}.")
-    v = float(v)
-    if not math.isfinite(v):
-        raise ExerciseError(f"{what} is {v}: expected a finite number.")
-    return v
 
 
 def _close(got: float, expected: float, rtol: float, atol: float) -> bool:
@@ -134,8 +99,8 @@ _BUMP_SLIPS = (
 
 
 def _slope(f, x, h, fname):
-    return (_as_number(f"{fname}({x:g} + h)", call_learner(f, x + h, name=fname))
-            - _as_number(f"{fname}({x:g} - h)", call_learner(f, x - h, name=fname))) / (2 * h)
+    return (as_number(f"{fname}({x:g} + h)", call_learner(f, x + h, name=fname))
+            - as_number(f"{fname}({x:g} - h)", call_learner(f, x - h, name=fname))) / (2 * h)
 
 
 def _arguments_swapped(f, df, pts, h, rtol, atol) -> bool:
@@ -164,9 +129,9 @@ def check_derivative(f, df, points=DEFAULT_POINTS, *, h: float = 1e-5, rtol: flo
     if not callable(f):
         raise ExerciseError(f"f should be the function itself, got {type(f).__name__}; "
                             "call check_derivative(function, derivative).")
-    fname, name = _name(f, "f"), _name(df, "df")
+    fname, name = function_name(f, "f"), function_name(df, "df")
     slopes = [_slope(f, x, h, fname) for x in pts]
-    got = [_as_number(f"{name}({x:g})", call_learner(df, x, name=name)) for x in pts]
+    got = [as_number(f"{name}({x:g})", call_learner(df, x, name=name)) for x in pts]
     ok = [_close(g, s, rtol, atol) for g, s in zip(got, slopes)]
     if all(ok):
         passed(f"{name} matches the finite-difference slope of {fname} at all {len(pts)} points "
@@ -178,7 +143,7 @@ def check_derivative(f, df, points=DEFAULT_POINTS, *, h: float = 1e-5, rtol: flo
         raise ExerciseError(
             f"the arguments look swapped: {fname} is the slope of {name}, not the other way round. "
             f"Pass the function first and its derivative second: check_derivative({name}, {fname}).")
-    fvals = [_as_number(f"{fname}({x:g})", call_learner(f, x, name=fname)) for x in pts]
+    fvals = [as_number(f"{fname}({x:g})", call_learner(f, x, name=fname)) for x in pts]
     hint = ""
     if _all_close(got, fvals, rtol, atol):
         hint = f"{name} returns {fname}'s own values, not its slope."
@@ -210,6 +175,11 @@ def check_derivative(f, df, points=DEFAULT_POINTS, *, h: float = 1e-5, rtol: flo
 SIGMOID_POINTS = (-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0)
 
 
+def _sigmoid(z: float) -> float:
+    """σ(z) as the engine computes it (``Value.sigmoid``), the reference for exercises 3 and 4."""
+    return Value(float(z)).sigmoid().data
+
+
 def check_sigmoid_prime(fn, points=SIGMOID_POINTS) -> None:
     """Exercise 3: check ``fn(z)`` = dσ/dz = σ(z)(1 − σ(z)) at a few points (incl. large |z|).
 
@@ -217,9 +187,9 @@ def check_sigmoid_prime(fn, points=SIGMOID_POINTS) -> None:
     too many, the tanh rule 1 − σ², ...); otherwise names the point with the largest error
     and lists every failing point.
     """
-    name = _name(fn, "your σ'")
+    name = function_name(fn, "your σ'")
     pts = _points(points, "check_sigmoid_prime")
-    got = [_as_number(f"{name}({z:g})", call_learner(fn, z, name=name)) for z in pts]
+    got = [as_number(f"{name}({z:g})", call_learner(fn, z, name=name)) for z in pts]
     sig = [_sigmoid(z) for z in pts]
     want = [s * (1 - s) for s in sig]
     rtol, atol = 1e-6, 1e-9
@@ -293,7 +263,7 @@ def check_graph_grads(grads) -> None:
     if missing:
         raise ExerciseError(f"grads is missing {', '.join(repr(k) for k in missing)}: "
                             "give ∂L/∂(node) for each of a, b, c, d.")
-    got = {k: _as_number(f"grads[{k!r}]", v) for k, v in grads.items()}
+    got = {k: as_number(f"grads[{k!r}]", v) for k, v in grads.items()}
     a, b = _GRAPH_A, _GRAPH_B
     c = a * b
     d = c + a
@@ -356,24 +326,24 @@ def _check_neuron_case(fn, name, case, where):
     if out is None:
         raise ExerciseError(f"{name} returned None: did you forget to `return dw, db`?")
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
-        raise ExerciseError(f"{name} should return a pair (dw, db), got {type(out).__name__} {_short(out)}.")
+        raise ExerciseError(f"{name} should return a pair (dw, db), got {type(out).__name__} {short(out)}.")
     dw, db = out
     if dw is None:
         raise ExerciseError("dw is None: did you forget to `return` it?")
     if not _is_sequence(dw) and _is_sequence(db):
-        raise ExerciseError(f"{name} returned (db, dw) = {_short(out)}: the order is swapped. "
+        raise ExerciseError(f"{name} returned (db, dw) = {short(out)}: the order is swapped. "
                             "Return the weights' gradients first: `return dw, db`.")
     if not _is_sequence(dw) and len(w) > 1:
         raise ExerciseError(f"{name} should return a pair (dw, db) with dw a list of {len(w)} numbers, "
-                            f"got {_short(out)}: did you return only dw?")
+                            f"got {short(out)}: did you return only dw?")
     try:
         dw = [float(v) for v in np.asarray(dw, dtype=float).ravel()]
     except (TypeError, ValueError):
-        raise ExerciseError(f"dw should be a list of numbers, got {type(dw).__name__} {_short(dw)}.") from None
+        raise ExerciseError(f"dw should be a list of numbers, got {type(dw).__name__} {short(dw)}.") from None
     if len(dw) != len(w):
         raise ExerciseError(f"dw has {len(dw)} entr{'y' if len(dw) == 1 else 'ies'}, "
                             f"expected {len(w)}: one per weight.")
-    db = _as_number("db", db)
+    db = as_number("db", db)
     _, want_dw, want_db = neuron_loss(x, w, b, y)
     z = sum(xi * wi for xi, wi in zip(x, w)) + b
     a = _sigmoid(z)
@@ -409,8 +379,8 @@ def _check_neuron_case(fn, name, case, where):
         i = bad[0]
         raise ExerciseError(f"{where} ∂L/∂w[{i}] is off: got {_fmt(dw[i])}, expected {_fmt(want_dw[i])}.")
     if bad:
-        raise ExerciseError(f"{where} ∂L/∂w is off at indices {bad}: got {_short(dw)}, "
-                            f"expected {_short(want_dw)}.")
+        raise ExerciseError(f"{where} ∂L/∂w is off at indices {bad}: got {short(dw)}, "
+                            f"expected {short(want_dw)}.")
     raise ExerciseError(f"{where} ∂L/∂b is off: got {_fmt(db)}, expected {_fmt(want_db)} "
                         "(∂z/∂b = 1, so ∂L/∂b = ∂L/∂z).")
 
@@ -421,7 +391,7 @@ def check_neuron_grads(fn) -> None:
     ``x`` and ``w`` are lists of floats of equal length, ``b`` and ``y`` floats; return
     ``dw`` as a list (or array) with one entry per weight and ``db`` as a number.
     """
-    name = _name(fn, "your function")
+    name = function_name(fn, "your function")
     for case in NEURON_CASES:
         where = "for x={x}, w={w}, b={b}, y={y}:".format(**case)
         try:

@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from bplab._validate import as_float_matrix, as_labels
+
 __all__ = ["CLASS_COLORS", "decision_grid", "plot_decision_boundary", "plot_loss_curve",
            "plot_boundary_snapshots", "plot_activations", "plot_lim", "legend_on_top"]
 
@@ -42,13 +44,12 @@ def _boundary_cmap():
 
 
 def _check_xy(X, y, name="X"):
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
+    """Points in the plane (n, 2) and, unless None, one class label per point."""
+    X = as_float_matrix(X, name)
+    if X.shape[1] != 2:
         raise ValueError(f"{name} must have shape (n, 2): points in the plane; got shape {X.shape}")
     if y is not None:
-        y = np.asarray(y)
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},) to match {name}, got shape {y.shape}")
+        y = as_labels(y, "y", n_rows=X.shape[0])
     return X, y
 
 

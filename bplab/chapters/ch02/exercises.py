@@ -21,15 +21,11 @@ import numpy as np
 from bplab.activations import ACTIVATIONS, LEAKY_SLOPE
 from bplab.losses import softmax
 from bplab._validate import check_choice
-from bplab.chapters._shared.feedback import ExerciseError, as_array, call_learner, check_close, passed
+from bplab.chapters._shared.feedback import (ExerciseError, as_array, call_learner, check_close, passed,
+                                              same)
 
 __all__ = ["ExerciseError", "check_dense_backward", "check_activation_derivative",
            "check_sigmoid_derivative", "check_softmax_ce_grad", "DERIVATIVE_POINTS"]
-
-
-
-def _same(a, b, rtol=1e-7, atol=1e-10):
-    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
 def _shape_error(what, got, want, hint=""):
@@ -61,10 +57,10 @@ def _matmul_hint(fn, name):
         dX, dW = (np.asarray(v, dtype=np.float64) for v in out[:2])
     except Exception:
         out = None
-    if out is not None and _same(dX, dZ @ W):
+    if out is not None and same(dX, dZ @ W):
         return ("dX = dZ @ W cannot work: dZ is (N, fan_out), W is (fan_in, fan_out), so "
                 "their inner sizes don't match; use W.T: dX = dZ @ W.T")
-    if out is not None and _same(dW, X @ dZ):
+    if out is not None and same(dW, X @ dZ):
         return ("dW = X @ dZ cannot work: X is (N, fan_in), dZ is (N, fan_out); "
                 "use X.T: dW = X.T @ dZ, which sums over the batch")
     return ("Check the shapes of each product: dZ is (N, fan_out), X is (N, fan_in), W is "
@@ -113,7 +109,7 @@ def check_dense_backward(fn) -> None:
         # --- the right arrays in the wrong order, e.g. (dW, db, dX) as the formulas are listed
         wants = {"dX": want_dX, "dW": want_dW, "db": want_db}
         got = (dX, dW, db)
-        order = [next((k for k, v in wants.items() if _same(g, v)), None) for g in got]
+        order = [next((k for k, v in wants.items() if same(g, v)), None) for g in got]
         if None not in order and order != ["dX", "dW", "db"] and len(set(order)) == 3:
             raise ExerciseError(f"{name} computes all three gradients correctly but returns them "
                                 f"as ({', '.join(order)}): return (dX, dW, db) in that order "
@@ -145,23 +141,23 @@ def check_dense_backward(fn) -> None:
             _shape_error("dX", dX, want_dX.shape, hint)
 
         # --- values: recognise the usual slips, then name the first wrong entry
-        if not _same(dW, want_dW):
-            if n > 1 and _same(dW * n, want_dW):
+        if not same(dW, want_dW):
+            if n > 1 and same(dW * n, want_dW):
                 raise ExerciseError(f"dW is N = {n} times too small {sizes}: sum over the batch "
                                     "(X.T @ dZ), don't average; any 1/N is already inside dZ")
-            if fan_in == fan_out and _same(dW, want_dW.T):
+            if fan_in == fan_out and same(dW, want_dW.T):
                 raise ExerciseError(f"dW is the transpose of the right answer {sizes}: "
                                     "use X.T @ dZ, not dZ.T @ X")
-            if W.T.shape[1] == dZ.shape[0] and _same(dW, W.T @ dZ):
+            if W.T.shape[1] == dZ.shape[0] and same(dW, W.T @ dZ):
                 raise ExerciseError(f"dW uses W instead of the layer's input X {sizes}: dW = X.T @ dZ")
             check_close(f"dW {sizes}", dW, want_dW)
-        if not _same(db, want_db):
-            if n > 1 and _same(db * n, want_db):
+        if not same(db, want_db):
+            if n > 1 and same(db * n, want_db):
                 raise ExerciseError(f"db is N = {n} times too small {sizes}: use dZ.sum(axis=0), "
                                     "not the mean")
             check_close(f"db {sizes}", db, want_db)
-        if not _same(dX, want_dX):
-            if fan_in == fan_out and _same(dX, dZ @ W):
+        if not same(dX, want_dX):
+            if fan_in == fan_out and same(dX, dZ @ W):
                 raise ExerciseError(f"dX uses W where it needs W.T {sizes}: dX = dZ @ W.T")
             check_close(f"dX {sizes}", dX, want_dX)
     passed(f"{name} returns the right dX, dW and db for all three layer shapes: "
@@ -212,7 +208,7 @@ def check_activation_derivative(fn, name: str = "sigmoid", points=DERIVATIVE_POI
         bad = xs[~np.isfinite(got)][0]
         raise ExerciseError(f"your {name}' gives {got[~np.isfinite(got)][0]} at x={bad:g}: "
                             "expected a finite number")
-    if _same(got, want, rtol=1e-6, atol=1e-9):
+    if same(got, want, rtol=1e-6, atol=1e-9):
         passed(f"{fname} matches {name}' at x = {', '.join(f'{x:g}' for x in xs)}, "
                f"on a whole array at once.")
         return
@@ -231,7 +227,7 @@ def check_activation_derivative(fn, name: str = "sigmoid", points=DERIVATIVE_POI
                                                    f"of {LEAKY_SLOPE} for z < 0")]
     diagnoses.append((-want, "the sign is flipped"))
     for ref, msg in diagnoses:
-        if _same(got, ref, rtol=1e-6, atol=1e-9):
+        if same(got, ref, rtol=1e-6, atol=1e-9):
             raise ExerciseError(f"your {name}' is off: {msg}")
     bad = int(np.argmax(~np.isclose(got, want, rtol=1e-6, atol=1e-9)))
     raise ExerciseError(f"your {name}' is off at x={xs[bad]:g}: got {got[bad]:.6g}, "
@@ -295,21 +291,21 @@ def check_softmax_ce_grad(fn) -> None:
         p = softmax(logits)
         onehot = np.eye(k)[labels]
         want = (p - onehot) / n
-        if _same(got, want):
+        if same(got, want):
             continue
-        if n > 1 and _same(got, want * n):
+        if n > 1 and same(got, want * n):
             raise ExerciseError(f"the gradient is N = {n} times too large {where}: the loss is the "
                                 "mean over the batch, so divide by N")
-        if _same(got, -want) or (n > 1 and _same(got, -want * n)):
+        if same(got, -want) or (n > 1 and same(got, -want * n)):
             raise ExerciseError(f"the sign is flipped {where}: it is softmax − onehot, "
                                 "not onehot − softmax")
-        if _same(got, p / n) or _same(got, p):
+        if same(got, p / n) or same(got, p):
             raise ExerciseError(f"you returned the softmax {where}; subtract the one-hot labels "
                                 "(1 at each row's true class)")
         # p[:, labels] -= 1 subtracts 1 in whole columns, not one entry per row
         cols = p.copy()
         cols[:, labels] -= 1
-        if _same(got, cols / n) or _same(got, cols):
+        if same(got, cols / n) or same(got, cols):
             raise ExerciseError(f"you subtracted 1 in whole columns {where}: p[:, labels] picks every "
                                 "row of each label's column. Pick one entry per row, the true class: "
                                 "p[np.arange(N), labels] -= 1")

@@ -316,24 +316,27 @@ class Playground:
     def _replay_first_epoch(self, last_step):
         """The loss of every step of epoch 1, up to the one that blew up (for the figure).
 
-        Repeats what :func:`bplab.fit` did (same initial weights, same shuffle, same SGD
-        steps), one step at a time, so that a run that never completed an epoch still has a
-        curve to show.
+        Retrains from where :func:`bplab.fit` started (same initial weights, same shuffle, same
+        mini-batches) with the four lines of its training step, keeping each step's loss, so
+        that a run that never completed an epoch still has a curve to show.
         """
         s = self.settings
         X, y, _, _ = self.data()
         model = MLP(self._sizes(), activation=s["activation"], seed=s["seed"])
+        X, y = model.check_data(X, y)
         opt = SGD(s["lr"])
-        perm = np.random.default_rng(s["seed"]).permutation(len(X))
+        perm = np.random.default_rng(s["seed"]).permutation(len(X))   # fit's first shuffle
+        Xs, ys = X[perm], y[perm]
         losses = []
         with np.errstate(all="ignore"):
             for start in range(0, len(X), self.batch_size):
-                idx = perm[start:start + self.batch_size]
-                loss, grads = model.loss_and_grads(X[idx], y[idx])
+                xb, yb = Xs[start:start + self.batch_size], ys[start:start + self.batch_size]
+                out, cache = model.forward(xb, return_cache=True)
+                loss, dOut = model.loss_fn(out, yb)
                 losses.append(float(loss))
                 if not math.isfinite(loss) or len(losses) >= last_step:
                     break
-                opt.step(model.params, grads)
+                opt.step(model.params, model.backward(dOut, cache))
                 if not all(np.isfinite(p).all() for p in model.params):
                     losses.append(float("nan"))
                     break

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bplab._validate import check_choice, check_int, check_positive_number
+from bplab._validate import check_choice, check_int, check_positive_number, check_seed
+from bplab.activations import sigmoid
 from bplab.optim import Optimizer
 
 __all__ = ["Surface", "Quadratic", "Rosenbrock", "TwoWells", "LogisticSurface", "bowl",
@@ -170,10 +171,6 @@ class Quadratic(Surface):
             r = 1.25 * np.abs(self.start - self.center).max()
             bounds = ((self.center[0] - r, self.center[0] + r), (self.center[1] - r, self.center[1] + r))
         self.bounds = tuple(tuple(float(v) for v in b) for b in bounds)
-
-    @property
-    def hessian(self) -> np.ndarray:
-        return self.A.copy()
 
     @property
     def max_stable_lr(self) -> float:
@@ -334,7 +331,7 @@ class LogisticSurface(Surface):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(100):
                 m = self.S @ w
-                sig = 0.5 * (1.0 + np.tanh(-0.5 * m))                  # sigma(-m), overflow-free
+                sig = sigmoid.f(-m)                                   # sigma(-m)
                 g = -(self.S * sig[:, None]).mean(axis=0)
                 if np.linalg.norm(g) < 1e-12:
                     if (m > 0).all():      # every point on its right side: separable, the loss only
@@ -358,7 +355,7 @@ class LogisticSurface(Surface):
     def _grad(self, x, y, rows=None):
         S = self.S if rows is None else self.S[rows]
         m = np.multiply.outer(x, S[:, 0]) + np.multiply.outer(y, S[:, 1])       # (..., rows)
-        sig = 0.5 * (1.0 + np.tanh(-0.5 * m))                                   # sigma(-m)
+        sig = sigmoid.f(-m)                                                     # sigma(-m)
         return -(sig * S[:, 0]).mean(axis=-1), -(sig * S[:, 1]).mean(axis=-1)
 
     def grad(self, p, batch=None) -> np.ndarray:
@@ -511,9 +508,7 @@ def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed
             raise TypeError(f"batch_size needs a data surface (LogisticSurface); {surface.name!r} "
                             "has no data to sample mini-batches from")
         batch_size = check_int(batch_size, "batch_size", minimum=1)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         order, pos = rng.permutation(surface.n), 0
     optimizer.reset()
     f0 = surface.loss(p)

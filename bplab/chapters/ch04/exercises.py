@@ -18,33 +18,12 @@ import math
 
 import numpy as np
 
-from bplab.chapters._shared.feedback import ExerciseError, as_array, call_learner, check_close, check_shape, passed
+from bplab.activations import sigmoid
+from bplab.chapters._shared.feedback import (ExerciseError, as_array, as_number, call_learner, check_close,
+                                              check_shape, passed, same)
 
 __all__ = ["check_sigmoid_prime", "check_sigmoid_prime_max", "check_gradient_bound",
            "check_he_std", "check_layer_grad_norms"]
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def _same(a, b, rtol=1e-7):
-    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=rtol, atol=1e-10)
-
-
-
-def _as_number(x, what):
-    if x is None:
-        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
-    if isinstance(x, (bool, str, bytes)):
-        raise ExerciseError(f"{what} should be a single number, got {type(x).__name__} {x!r}")
-    try:
-        v = float(np.asarray(x, dtype=np.float64).reshape(()))
-    except (TypeError, ValueError):
-        raise ExerciseError(f"{what} should be a single number, got {type(x).__name__}") from None
-    if not math.isfinite(v):
-        raise ExerciseError(f"{what} is {v}, not a finite number")
-    return v
 
 
 # ------------------------------------------------------------------- 1. sigma'
@@ -53,19 +32,19 @@ def check_sigmoid_prime(sigmoid_prime):
     z = np.array([-30.0, -4.0, -1.0, 0.0, 0.5, 2.0, 6.0, 30.0])
     got = as_array(call_learner(sigmoid_prime, z.copy(), name="sigmoid_prime"), "sigmoid_prime(z)")
     check_shape("sigmoid_prime(z)", got, z.shape)
-    s = _sigmoid(z)
+    s = sigmoid.f(z)
     want = s * (1 - s)
-    if not _same(got, want):
-        if _same(got, s):
+    if not same(got, want):
+        if same(got, s):
             raise ExerciseError("you returned σ(z) itself; its slope is σ(z) * (1 - σ(z))")
-        if _same(got, z * (1 - z)):
+        if same(got, z * (1 - z)):
             raise ExerciseError("you computed z * (1 - z): the formula a(1 - a) needs the sigmoid's "
                                 "OUTPUT a = σ(z), not its input z. First s = 1/(1 + np.exp(-z)), then s * (1 - s)")
-        if _same(got, s * (1 + s)):
+        if same(got, s * (1 + s)):
             raise ExerciseError("sign slip: the slope is σ(z) * (1 - σ(z)), with a minus")
-        if _same(got, 1 - s):
+        if same(got, 1 - s):
             raise ExerciseError("you returned 1 - σ(z); multiply it by σ(z): σ(z) * (1 - σ(z))")
-        if _same(got, 1 - np.tanh(z) ** 2):
+        if same(got, 1 - np.tanh(z) ** 2):
             raise ExerciseError("that is the slope of tanh, 1 - tanh(z)²; the sigmoid's is σ(z)(1 - σ(z))")
         check_close("sigmoid_prime", got, want, at=z, rtol=1e-7, atol=1e-12)
     passed("σ'(z) = σ(z)(1 − σ(z)): a product of two numbers in (0, 1) that add up to 1.")
@@ -73,7 +52,7 @@ def check_sigmoid_prime(sigmoid_prime):
 
 def check_sigmoid_prime_max(value):
     """``value`` must be the maximum of σ'(z) over all z (reached at z = 0)."""
-    v = _as_number(value, "your maximum")
+    v = as_number("your maximum", value)
     if math.isclose(v, 0.25, rel_tol=1e-3):
         passed("max σ' = σ'(0) = 1/2 · 1/2 = 1/4. Every sigmoid layer multiplies the backward "
                "signal by at most 1/4 (times what the weights do).")
@@ -98,8 +77,8 @@ def check_gradient_bound(gradient_bound):
     σ' (≤ 1/4). A factor, not a fraction: it exceeds 1 when weight_norm > 4."""
     cases = [(1, 1.0), (3, 1.0), (3, 2.0), (5, 2.0), (2, 8.0), (0, 3.0)]
     for k, w in cases:
-        got = _as_number(call_learner(gradient_bound, k, w, name="gradient_bound"),
-                         f"gradient_bound({k}, {w})")
+        got = as_number(f"gradient_bound({k}, {w})",
+                        call_learner(gradient_bound, k, w, name="gradient_bound"))
         want = (w / 4.0) ** k
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-15):
             continue
@@ -136,7 +115,7 @@ def check_he_std(he_std):
     from bplab.init import init_std
 
     for fan_in in (30, 64, 784, 2, 1):     # 30 first: there the usual slips all differ
-        got = _as_number(call_learner(he_std, fan_in, name="he_std"), f"he_std({fan_in})")
+        got = as_number(f"he_std({fan_in})", call_learner(he_std, fan_in, name="he_std"))
         want = init_std("he", fan_in, 1)
         if math.isclose(got, want, rel_tol=1e-9):
             continue
@@ -177,29 +156,29 @@ def check_layer_grad_norms(layer_grad_norms):
         raise ExerciseError(f"layer_grad_norms(trace) has {got.size} entries; the trace has "
                             f"{len(trace)} layers, so expected {len(trace)} (one per layer)")
     check_shape("layer_grad_norms(trace)", got, want.shape)
-    if not _same(got, want):
-        if _same(got, want[::-1]):
+    if not same(got, want):
+        if same(got, want[::-1]):
             raise ExerciseError("the norms are in reverse order: put the first layer first "
                                 "(trace[0] is layer 1)")
-        if _same(got, np.array([np.linalg.norm(t["dW"]) for t in trace])):
+        if same(got, np.array([np.linalg.norm(t["dW"]) for t in trace])):
             raise ExerciseError("you measured the weight gradients dW; this exercise asks for the "
                                 "bias gradients, t['db'] (Nielsen's 'speed of learning')")
-        if _same(got, np.array([np.linalg.norm(t["dZ"]) for t in trace])):
+        if same(got, np.array([np.linalg.norm(t["dZ"]) for t in trace])):
             raise ExerciseError("you took the norm of the whole delta matrix (one row per example); "
                                 "dC/db sums delta over the examples first: t['db'] = delta.sum(axis=0)")
-        if _same(got * n, want):
+        if same(got * n, want):
             raise ExerciseError(f"your norms are exactly {n} times too small, and {n} is the number of "
                                 "examples in the trace: did you average delta over the examples? "
                                 "t['dZ'] already includes the 1/n of the mean cost, so dC/db is its plain "
                                 "sum, delta.sum(axis=0), which is t['db']")
-        if _same(got, want * n):
+        if same(got, want * n):
             raise ExerciseError(f"your norms are exactly {n} times too large ({n} examples in the trace): "
                                 "t['db'] (= t['dZ'].sum(axis=0)) is already the gradient of the MEAN cost; "
                                 "do not multiply by the number of examples")
-        if _same(got, np.array([np.abs(t["db"]).sum() for t in trace])):
+        if same(got, np.array([np.abs(t["db"]).sum() for t in trace])):
             raise ExerciseError("that is the sum of absolute values (L1); use the Euclidean length, "
                                 "np.linalg.norm(t['db'])")
-        if _same(got, np.array([np.sum(t["db"] ** 2) for t in trace])):
+        if same(got, np.array([np.sum(t["db"] ** 2) for t in trace])):
             raise ExerciseError("that is the squared length; take its square root (np.linalg.norm)")
         check_close("layer_grad_norms(trace)", got, want,
                     at=np.array([f"layer {i + 1}" for i in range(len(trace))]), rtol=1e-7)

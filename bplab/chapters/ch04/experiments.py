@@ -34,7 +34,8 @@ import numbers
 
 import numpy as np
 
-from bplab._validate import as_float_matrix, as_labels, check_choice, check_int, check_positive_number
+from bplab._validate import (as_float_matrix, as_labels, check_choice, check_int, check_positive_number,
+                             check_seed)
 from bplab.activations import ACTIVATIONS
 from bplab.init import INITS
 from bplab.network import MLP
@@ -67,15 +68,10 @@ def init_preset(name) -> dict:
 
 # ----------------------------------------------------------------- checks
 def _check_xy(X, y, n_classes=None):
+    """Checked ``(X, y, n_classes)``; n_classes defaults to the largest label + 1."""
     X = as_float_matrix(X, "X")
-    y = np.asarray(y)
-    if n_classes is None:
-        if y.ndim != 1 or y.dtype.kind not in "iu" or y.size == 0:
-            raise ValueError(f"y must be a non-empty 1-D vector of integer labels, got "
-                             f"shape {y.shape} dtype {y.dtype}")
-        n_classes = int(y.max()) + 1
     y = as_labels(y, "y", n_classes=n_classes, n_rows=X.shape[0])
-    return X, y, n_classes
+    return X, y, (int(y.max()) + 1 if n_classes is None else n_classes)
 
 
 def _check_seeds(seeds):
@@ -87,10 +83,7 @@ def _check_seeds(seeds):
         raise TypeError(f"seeds must be a list of non-negative integers, got {seeds!r:.60}") from None
     if not seeds:
         raise ValueError("seeds is empty: give at least one seed, e.g. seeds=range(5)")
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
-            raise TypeError(f"seeds must hold non-negative integers, got {s!r}")
-    return [int(s) for s in seeds]
+    return [check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
 
 
 def _check_model(model):
@@ -342,8 +335,7 @@ def weight_change_per_epoch(model, X, y, *, optimizer, epochs, batch_size, seed=
 
     model = _check_model(model)
     epochs = check_int(epochs, "epochs", minimum=1)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_seed(seed)
     cols = [f"layer {l + 1}" for l in range(model.n_layers)]
     rows, hists = [], []
 

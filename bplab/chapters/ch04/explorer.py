@@ -20,20 +20,11 @@ import numpy as np
 from bplab.chapters.ch04 import experiments as V
 from bplab._validate import check_int, check_positive_number
 from bplab.activations import ACTIVATIONS
+from bplab.chapters._shared.display import show_in
 
 __all__ = ["VanishingExplorer"]
 
 _STYLE = {"description_width": "initial"}
-
-
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return False
-    ip = get_ipython()
-    return ip is not None and getattr(ip, "kernel", None) is not None
-
 
 # The slider's readout format ".3" is d3-format's "3 significant digits, trailing zeros trimmed"
 # (0.1, 0.126, 10): for the slider's range exactly what Python's f"{lr:.3g}" writes in the title and
@@ -117,7 +108,7 @@ class VanishingExplorer:
     @property
     def ui(self):
         """The live widget (controls + chart). Display it as the last line of a cell."""
-        if not self._out_filled and _in_kernel():
+        if not self._out_filled:
             self._show_in_out()
         return self._box
 
@@ -282,8 +273,7 @@ class VanishingExplorer:
         """Recompute and redraw into the output area."""
         self.compute()
         self._draw_closed()
-        if _in_kernel():            # outside Jupyter (tests, scripts) only the state matters
-            self._show_in_out()
+        self._show_in_out()
 
     def _draw_closed(self):
         """Draw ``self.figure`` without leaving it open in pyplot (no leak, no double display)."""
@@ -292,11 +282,7 @@ class VanishingExplorer:
         plt.close(self.draw())
 
     def _show_in_out(self):
-        from IPython.display import display
-
-        with self.out:
-            self.out.clear_output(wait=True)
-            display(self.figure)
+        show_in(self.out, self.figure)      # outside Jupyter (tests, scripts) only the state matters
         self._out_filled = True
 
     def _on_change(self, change):
@@ -321,10 +307,6 @@ class VanishingExplorer:
             if text:
                 print(textwrap.fill(text, 110))
         print(self.summary().to_string(float_format=lambda v: f"{v:.2e}"))
-        if _in_kernel():
-            from IPython.display import display
-            display(self.figure)     # the figure already drawn for the current state
-        else:
-            fig = self.draw()
-            plt.show()
-            plt.close(fig)
+        fig = self.draw()
+        plt.show()
+        plt.close(fig)

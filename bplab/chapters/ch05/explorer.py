@@ -23,22 +23,14 @@ import warnings
 import numpy as np
 
 from bplab.activations import ACTIVATIONS
+from bplab.chapters._shared.display import show_in
 
 __all__ = ["OCRExplorer"]
 
 CHANCE = 0.1          # ten balanced classes: guessing (or one constant answer) scores about 0.1
 FAILED_BELOW = 0.2    # validation accuracy below this counts as "failed", below 0.9 as "unstable"
 RUNAWAY_LOSS = 100.0  # a final training loss above this (guessing gives ln 10 = 2.3) has blown up
-
-
-def _in_kernel() -> bool:
-    """True inside a Jupyter kernel (where the Output widget can show a picture)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
-        return False
-    ip = get_ipython()
-    return ip is not None and getattr(ip, "kernel", None) is not None
+FLAT_SLOPE = 0.01     # a sigmoid or tanh unit whose slope f'(z) is below this sits on a flat tail
 
 
 def _default_data():
@@ -69,7 +61,7 @@ class OCRExplorer:
                  momentum=0.9, seed=0, data=None):
         import ipywidgets as widgets
 
-        from bplab._validate import check_choice, check_int, check_positive_number
+        from bplab._validate import check_choice, check_int, check_positive_number, check_seed
 
         lr = check_positive_number(lr, "lr")
         lo, hi = 10.0 ** self.LR_MIN_EXP, 10.0 ** self.LR_MAX_EXP
@@ -81,7 +73,7 @@ class OCRExplorer:
         self.epochs = check_int(epochs, "epochs")
         self.batch_size = check_int(batch_size, "batch_size")
         self.momentum = check_positive_number(momentum, "momentum", allow_zero=True, upper=1.0)
-        self.seed = check_int(seed, "seed", minimum=0)
+        self.seed = check_seed(seed)
         if data is None:
             data = _default_data()
         if not (isinstance(data, (tuple, list)) and len(data) == 4):
@@ -157,24 +149,22 @@ class OCRExplorer:
 
         ``dead``: share of hidden units whose pre-activation is <= 0 for every training image
         (a ReLU there outputs 0 and passes no gradient; a leaky ReLU passes 1 %);
-        ``saturated``: share of (image, unit) values where the activation's slope is below 0.01
-        (sigmoid and tanh tails; 0 for the others); ``constant``: the one digit predicted for
-        every validation image, or None. (The ``diagnosis`` of a failed or unstable setting adds
-        ``final_loss``, the last training loss.)
-        """
-        W1, b1 = model.params[0], model.params[1]
+        ``saturated``: share of (image, unit) values where the activation's slope is below
+        ``FLAT_SLOPE`` = 0.01 (sigmoid and tanh tails; 0 for the others); ``constant``: the one
+        digit predicted for every validation image, or None. (The ``diagnosis`` of a failed or
+        unstable setting adds ``final_loss``, the last training loss.) The numbers are the
+        model's own forward pass and its activation's ``saturated_fraction``."""
+        act = model.activations[0]
         with np.errstate(all="ignore"):
-            Z = self.X_train @ W1 + b1
-            if model.activation == "sigmoid":
-                s = 1.0 / (1.0 + np.exp(-np.clip(Z, -500, 500)))
-                slope = s * (1.0 - s)
-            elif model.activation == "tanh":
-                slope = 1.0 - np.tanh(Z) ** 2
-            else:
-                slope = None
+            _, cache = model.forward(self.X_train, return_cache=True)
+            _, Z, A = cache[0]                    # the hidden layer: Z = X W1 + b1, A = f(Z)
+            # saturated_fraction's threshold is a fraction of the peak slope: FLAT_SLOPE / peak
+            # makes it the absolute 0.01 that the message prints
+            saturated = (act.saturated_fraction(A, below=FLAT_SLOPE / act.peak_slope())
+                         if act.name in ("sigmoid", "tanh") else 0.0)
             pred = model.predict(self.X_val)
         return {"dead": float(np.mean((Z <= 0).all(axis=0))),
-                "saturated": 0.0 if slope is None else float(np.mean(slope < 0.01)),
+                "saturated": saturated,
                 "constant": int(pred[0]) if np.all(pred == pred[0]) else None}
 
     def _suggest(self, lr, activation) -> str:
@@ -321,28 +311,11 @@ class OCRExplorer:
         return fig
 
     def _redraw(self) -> None:
-        """Draw the current state into the output area.
-
-        The picture goes straight into the Output widget's ``outputs`` (one PNG, replaced in a
-        single state update) instead of through ``with out: plt.show()``: no flicker, no
-        ``clear_output`` messages, and nothing leaks into the notebook cell that built the
-        explorer. Outside a kernel (tests) the figure is drawn but not rendered to PNG.
-        """
-        import matplotlib.pyplot as plt
-
+        """Draw the current state into the output area (outside a kernel: only draw it)."""
         fig = self._draw()
         self.figure = fig
         self._update_text()
-        if _in_kernel():
-            import base64
-            import io
-
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=90)
-            self.out.outputs = ({"output_type": "display_data", "metadata": {},
-                                 "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                                          "text/plain": self.figure._suptitle.get_text()}},)
-        plt.close(fig)
+        show_in(self.out, fig)
 
     def title(self) -> str:
         """The figure's title for the current setting, e.g. ``relu, η = 0.1: validation accuracy 0.972``."""

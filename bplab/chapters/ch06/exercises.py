@@ -13,42 +13,14 @@ saying what is off and, for the usual slips, why.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from bplab.chapters._shared.feedback import ExerciseError, as_array, call_learner, check_shape, passed
+from bplab.chapters._shared.feedback import (ExerciseError, as_array, as_number, call_learner, check_shape,
+                                              function_name, passed)
 
 __all__ = ["ExerciseError", "check_reconstruction_error", "check_pca_projection",
            "check_param_count", "check_principal_angles",
            "reference_param_count", "reference_principal_angles"]
-
-
-def _name(fn, default):
-    """The learner's function name for messages; ``default`` (the notebook's name for it) for
-    lambdas and other anonymous callables, so no message says "<lambda>"."""
-    name = getattr(fn, "__name__", None)
-    if not isinstance(name, str) or not name.isidentifier():     # "<lambda>", partials, ...
-        return default
-    return name
-
-
-def _as_float(what, v):
-    if v is None:
-        raise ExerciseError(f"{what} is None: did you forget to `return` it?")
-    if isinstance(v, np.ndarray) and v.size == 1:
-        v = v.reshape(()).item()
-    if isinstance(v, np.ndarray):
-        raise ExerciseError(f"{what} should be a single number, got an array of shape {v.shape}"
-                            + (": average over every element, not per row or per column"
-                               if v.ndim >= 1 else ""))
-    if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
-        raise ExerciseError(f"{what} should be a number, got {type(v).__name__} {v!r:.40}")
-    v = float(v)
-    if not np.isfinite(v):
-        raise ExerciseError(f"{what} is {v}: expected a finite number")
-    return v
-
 
 
 # ------------------------------------------------------ exercise 1: the error
@@ -63,10 +35,11 @@ def _error_cases():
 
 def check_reconstruction_error(fn) -> None:
     r"""``fn(X, X_hat)`` must return :math:`\frac{1}{ND}\sum_{n,d}(\hat x_{nd} - x_{nd})^2`, one number."""
-    name = _name(fn, "reconstruction_error")
+    name = function_name(fn, "reconstruction_error")
     for X, R in _error_cases():
-        got = _as_float(f"{name}(X, X_hat) for X of shape {X.shape}",
-                        call_learner(fn, X.copy(), R.copy(), name=name))
+        got = as_number(f"{name}(X, X_hat) for X of shape {X.shape}",
+                        call_learner(fn, X.copy(), R.copy(), name=name),
+                        array_hint="average over every element, not per row or per column")
         d = R - X
         want = float(np.mean(d ** 2))
         if np.isclose(got, want, rtol=1e-9, atol=1e-12):
@@ -114,7 +87,7 @@ def check_pca_projection(fn) -> None:
     ``components`` has shape (k, d): its rows are the top-k principal directions (orthonormal).
     ``mean`` and ``components`` come from training data; X holds new rows.
     """
-    name = _name(fn, "pca_project")
+    name = function_name(fn, "pca_project")
     for n, d, k, seed in [(7, 5, 2, 61), (4, 6, 3, 62)]:
         X, mean, comps = _pca_case(n, d, k, seed)
         try:
@@ -169,10 +142,10 @@ PARAM_CASES = ([64, 8], [64, 32, 8], [784, 256, 64, 2], [10, 7, 5, 3])
 
 def check_param_count(fn) -> None:
     """``fn(sizes)`` must return the number of parameters (weights + biases) of Autoencoder(sizes)."""
-    name = _name(fn, "count_params")
+    name = function_name(fn, "count_params")
     for sizes in PARAM_CASES:
         raw = call_learner(fn, list(sizes), name=name)
-        got = _as_float(f"{name}({sizes})", raw)
+        got = as_number(f"{name}({sizes})", raw)
         want = reference_param_count(sizes)
         if got == want:
             continue
@@ -228,7 +201,7 @@ def _angle_cases():
 def check_principal_angles(fn) -> None:
     """``fn(A, B)`` must return the principal angles between the column spaces of A and B,
     in degrees, smallest first (A and B have the same number of columns here)."""
-    name = _name(fn, "my_principal_angles")
+    name = function_name(fn, "my_principal_angles")
     for what, A, B in _angle_cases():
         raw_out = call_learner(fn, A.copy(), B.copy(), name=name)
         try:

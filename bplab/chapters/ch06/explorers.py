@@ -35,7 +35,7 @@ import html
 
 import numpy as np
 
-from bplab._validate import as_float_matrix, check_int, check_positive_number
+from bplab._validate import as_float_matrix, check_int, check_positive_number, check_seed
 from bplab.chapters._shared.display import show_in
 
 __all__ = ["CodeExplorer", "DenoisingExplorer"]
@@ -253,10 +253,8 @@ class DenoisingExplorer(_Explorer):
         self.n_show = check_int(n_show, "n_show", minimum=1)
         if self.n_show > len(self.X_clean):
             raise ValueError(f"n_show={self.n_show} is more than the {len(self.X_clean)} rows of X_clean")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
         self.names = tuple(names)
-        self.pattern = np.random.default_rng(seed).standard_normal(self.X_clean.shape)
+        self.pattern = np.random.default_rng(check_seed(seed)).standard_normal(self.X_clean.shape)
         self.defaults = {"noise": float(noise)}
 
         self.noise_slider = w.FloatSlider(value=float(noise), min=0.0, max=self.max_noise, step=0.05,

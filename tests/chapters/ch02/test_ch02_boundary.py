@@ -87,7 +87,7 @@ def test_plot_decision_boundary_draws_contour_points_labels(toy):
     assert len(ax.figure.axes) == 2            # with the colour bar
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         boundary.plot_decision_boundary(net, X[:, :1], y)
-    with pytest.raises(ValueError, match="y must have shape"):
+    with pytest.raises(ValueError, match="y has 59 labels but X has 60 rows"):
         boundary.plot_decision_boundary(net, X, y[:-1])
 
 

@@ -49,7 +49,7 @@ def test_sigmoid_prime_max(capsys):
     ch04.check_sigmoid_prime_max(np.float64(0.2500001))
     assert capsys.readouterr().out.count("Correct") == 2
     for wrong, match in [(0.5, "σ\\(0\\)"), (1.0, "tanh"), (0.24, "z = 0"), (0.1, "steepest"),
-                         (None, "return"), ("0.25", "single number"), (math.nan, "finite")]:
+                         (None, "return"), ("0.25", "should be a number, got str"), (math.nan, "finite")]:
         with pytest.raises(ExerciseError, match=match):
             ch04.check_sigmoid_prime_max(wrong)
 

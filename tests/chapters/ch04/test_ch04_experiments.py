@@ -323,7 +323,7 @@ def test_make_net_and_presets():
     (lambda X, y: V.init_preset("big"), ValueError, "init preset"),
     (lambda X, y: V.gradient_norms_at_init(X, y, [64, 10], "sigmoid"), ValueError, "sizes"),
     (lambda X, y: V.gradient_norms_at_init(X, y, [64, 8, 10], "sigmoid", seeds=[]), ValueError, "seeds"),
-    (lambda X, y: V.gradient_norms_at_init(X, y, [64, 8, 10], "sigmoid", seeds=[-1]), TypeError, "seeds"),
+    (lambda X, y: V.gradient_norms_at_init(X, y, [64, 8, 10], "sigmoid", seeds=[-1]), ValueError, r"seeds\[0\] must be a non-negative integer"),
     (lambda X, y: V.gradient_norms_at_init(X, y, [64, 8, 10], "sigmoid", head="tanh"), ValueError, "head"),
     (lambda X, y: V.gradient_norms_at_init(X, y, [64, 8, 10], "sigmoid", which="Z"), ValueError, "which"),
     (lambda X, y: V.gradient_norms_at_init(X, y, [32, 8, 10], "sigmoid"), ValueError, "features"),

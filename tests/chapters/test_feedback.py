@@ -1,0 +1,49 @@
+"""The exercise helpers every chapter shares (bplab.chapters._shared.feedback)."""
+import functools
+
+import numpy as np
+import pytest
+
+from bplab.chapters._shared.feedback import ExerciseError, as_number, function_name, same
+from bplab.engine import Value
+
+
+def test_function_name_falls_back_for_nameless_callables():
+    def mine(x):
+        return x
+
+    assert function_name(mine, "f") == "mine"
+    assert function_name(lambda x: x, "f") == "f"
+    assert function_name(functools.partial(mine), "f") == "f"
+
+
+@pytest.mark.parametrize("value", [0.25, 1, np.float32(0.25), np.array(0.25), np.array([[0.25]])])
+def test_as_number_accepts_one_number(value):
+    assert as_number("x", value) == pytest.approx(0.25 if value != 1 else 1.0)
+
+
+@pytest.mark.parametrize("value, words", [
+    (None, "x is None: did you forget to `return` it?"),
+    (Value(1.0), "x is a Value; return a plain number"),
+    (True, "x should be a number, got bool"),
+    ("0.25", "x should be a number, got str '0.25'."),
+    ([0.25], "x should be a number, got list [0.25]."),
+    (np.ones(3), "x should be a single number, got an array of shape (3,)."),
+    (float("inf"), "x is inf: expected a finite number."),
+])
+def test_as_number_says_what_it_got(value, words):
+    with pytest.raises(ExerciseError) as info:
+        as_number("x", value)
+    assert words in str(info.value)
+
+
+def test_as_number_array_hint():
+    with pytest.raises(ExerciseError, match=r"shape \(2,\): average them\.$"):
+        as_number("x", np.ones(2), array_hint="average them")
+
+
+def test_same_checks_shape_and_tolerance():
+    a = np.array([1.0, 2.0])
+    assert same(a, a * (1 + 1e-8)) and not same(a, a * (1 + 1e-6))
+    assert same(a, a * (1 + 1e-6), rtol=1e-5)
+    assert not same(a, a[None, :])
