@@ -18,12 +18,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION = 1
 # A cell that runs 5 minutes is a hung kernel, not a slow one: fail it instead of waiting 33.
 NBVAL_FLAGS = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: help lab test test-fast test-notebooks test-perturbed test-browser bench notebooks student clean
+.PHONY: help lab test test-fast test-notebooks test-perturbed test-lowest test-browser bench notebooks student clean
 
 help:
 	@echo "make lab            open the course in JupyterLab (127.0.0.1:$(PORT), with a token)"
 	@echo "make test           run the whole test suite: unit tests + every notebook (nbval)"
 	@echo "make test-fast      unit tests only"
+	@echo "make test-lowest    the whole suite again with the lowest versions pyproject.toml allows"
 	@echo "make test-perturbed every notebook again with 1e-12 noise on weights and data (nbval)"
 	@echo "make test-browser   drive JupyterLab in headless Chromium (installs chromium + playwright)"
 	@echo "make student        write the notebooks without their solutions into student/"
@@ -73,6 +74,22 @@ test-perturbed: $(VENV)/.installed-test
 	    "import bplab.init as i; assert hasattr(i.init_weights, '__wrapped__'), 'perturbation not loaded'"
 	IPYTHONDIR=$(PERTURBED_IPYTHONDIR) $(PY) -m pytest $(NBS) $(NBVAL_FLAGS) -p no:cacheprovider
 
+# The whole suite again, in .venv-lowest with the lowest versions that pyproject.toml allows
+# (.ci/constraints-lowest.txt pins each direct dependency to its lower bound): the range it
+# declares is tested, not claimed. The venv is rebuilt from scratch whenever pyproject.toml or the
+# constraints change, so no newer version is left over from an earlier install.
+LOWEST_VENV        = .venv-lowest
+LOWEST_CONSTRAINTS = .ci/constraints-lowest.txt
+$(LOWEST_VENV)/.installed-test: pyproject.toml $(LOWEST_CONSTRAINTS)
+	rm -rf $(LOWEST_VENV)
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST_VENV)/bin/python -m pip install --quiet -c $(LOWEST_CONSTRAINTS) -e '.[test]'
+	touch $@
+
+test-lowest: $(LOWEST_VENV)/.installed-test
+	$(LOWEST_VENV)/bin/python -m pytest tests notebooks $(NBVAL_FLAGS) -p no:cacheprovider
+
 # A learner's session in headless Chromium: every notebook run with "Restart Kernel and Run All",
 # then every widget control moved (tests/browser/test_browser.py). Installs chromium (apt) and playwright
 # (pip, the [browser] extra) when missing; never `playwright install`. Screenshots and a report
@@ -108,4 +125,4 @@ bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info screenshots .ipython-perturbed student
+	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache build *.egg-info screenshots .ipython-perturbed student
