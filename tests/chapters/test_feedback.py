@@ -47,3 +47,60 @@ def test_same_checks_shape_and_tolerance():
     assert same(a, a * (1 + 1e-8)) and not same(a, a * (1 + 1e-6))
     assert same(a, a * (1 + 1e-6), rtol=1e-5)
     assert not same(a, a[None, :])
+
+
+# ------------------------------------------------------------- the notebook form of a check
+from bplab.chapters._shared.feedback import (ExerciseError, NotWrittenYet, call_learner,  # noqa: E402
+                                             exercise_check, passed, yours_or_ours)
+
+
+@exercise_check
+def _check_double(fn):
+    got = call_learner(fn, 3, name="my_double")
+    if got == 3:
+        raise ExerciseError("my_double returned its input unchanged: multiply it by 2")
+    if got != 6:
+        raise ExerciseError(f"my_double(3) is {got}, expected 6")
+    passed("my_double doubles.")
+
+
+def _stub(x):
+    raise NotImplementedError
+
+
+def test_untouched_stub_says_not_written_yet_without_a_traceback(capsys):
+    assert _check_double(_stub) is None
+    assert capsys.readouterr().out == ("… my_double is not written yet: replace `raise "
+                                       "NotImplementedError` with your code, then run its cell "
+                                       "and this one again\n")
+
+
+def test_a_slip_is_named_and_nothing_raises(capsys):
+    assert _check_double(lambda x: x) is False
+    assert capsys.readouterr().out == "✗ my_double returned its input unchanged: multiply it by 2\n"
+
+
+def test_right_answer_is_confirmed(capsys):
+    assert _check_double(lambda x: 2 * x) is True
+    assert capsys.readouterr().out == "✓ Correct! my_double doubles.\n"
+
+
+def test_strict_form_raises_for_tests():
+    with pytest.raises(NotWrittenYet):
+        _check_double.strict(_stub)
+    with pytest.raises(ExerciseError, match="unchanged"):
+        _check_double.strict(lambda x: x)
+
+
+def test_yours_or_ours_falls_back_until_the_exercise_is_done(capsys):
+    def ours(x):
+        return 2 * x
+
+    assert yours_or_ours(_stub, ours, _check_double, "doubling") is ours
+    assert capsys.readouterr().out == "doubling: using bplab’s version (yours is not finished yet)\n"
+
+    def mine(x):
+        return x + x
+
+    assert yours_or_ours(mine, ours, _check_double, "doubling") is mine
+    assert capsys.readouterr().out == "doubling: using your version\n"

@@ -1,6 +1,20 @@
-"""Shared helpers for exercise checks: compare, explain, and congratulate."""
+"""Shared helpers for exercise checks: compare, explain, and congratulate.
+
+Every exercise in the course has the same three cells: the learner's stub (a docstring and
+``raise NotImplementedError``), a check, and a collapsed worked solution followed by the same
+check. A check is written as a plain function that raises :class:`ExerciseError` naming the
+slip and calls :func:`passed` when all is right; :func:`exercise_check` turns it into what the
+notebook calls, which never raises:
+
+* ``… my_fn is not written yet: ...`` while the stub is untouched,
+* ``✗ dW has shape (3, 4), expected (4, 3): ...`` for a slip, naming it,
+* ``✓ Correct! ...`` when it is right.
+
+The raising form stays available as ``check.strict`` (tests use it).
+"""
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -8,12 +22,48 @@ import numpy as np
 
 from bplab.engine import Value
 
-__all__ = ["ExerciseError", "as_array", "as_number", "check_close", "check_shape", "call_learner",
+__all__ = ["ExerciseError", "NotWrittenYet", "exercise_check", "yours_or_ours", "as_array", "as_number", "check_close", "check_shape", "call_learner",
            "function_name", "passed", "same", "short"]
 
 
 class ExerciseError(AssertionError):
     """Raised when a learner's answer is wrong; the message says what and where."""
+
+
+class NotWrittenYet(ExerciseError):
+    """The learner's function still raises NotImplementedError."""
+
+
+def exercise_check(verify):
+    """Make a notebook check out of ``verify`` (which raises ExerciseError or calls passed()):
+    it prints one line and returns True (right), False (a slip) or None (not written yet)."""
+    @functools.wraps(verify)
+    def check(*args, **kwargs):
+        try:
+            verify(*args, **kwargs)
+        except NotWrittenYet as e:
+            print(f"… {e}")
+            return None
+        except ExerciseError as e:
+            print(f"✗ {e}")
+            return False
+        return True
+
+    check.strict = verify
+    return check
+
+
+def yours_or_ours(fn, ours, check, label: str):
+    """The learner's ``fn`` if it passes ``check`` (quietly), else bplab's ``ours``, saying which,
+    so that the rest of a chapter runs whether or not an exercise is done yet."""
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        ok = check(fn)
+    print(f"{label}: using {'your' if ok else 'bplab’s'} version"
+          + ("" if ok else " (yours is not finished yet)"))
+    return fn if ok else ours
 
 
 def call_learner(fn, *args, name=None):
@@ -25,8 +75,8 @@ def call_learner(fn, *args, name=None):
     try:
         return fn(*args)
     except NotImplementedError:
-        raise ExerciseError(f"{name} is not written yet: replace `raise NotImplementedError` "
-                            "with your code") from None
+        raise NotWrittenYet(f"{name} is not written yet: replace `raise NotImplementedError` "
+                            "with your code, then run its cell and this one again") from None
     except Exception as e:
         raise ExerciseError(f"{name} raised {type(e).__name__}: {e}") from e
 

@@ -24,8 +24,8 @@ import numbers
 import numpy as np
 
 from bplab.engine import Value
-from bplab.chapters._shared.feedback import (ExerciseError, as_number, call_learner, function_name,
-                                              passed, short)
+from bplab.chapters._shared.feedback import (ExerciseError, as_number, call_learner,
+                                              exercise_check, function_name, passed, short)
 
 __all__ = ["ExerciseError", "check_derivative", "check_sigmoid_prime", "graph_exercise",
            "check_graph_grads", "check_neuron_grads", "neuron_loss", "NEURON_CASES"]
@@ -113,6 +113,7 @@ def _arguments_swapped(f, df, pts, h, rtol, atol) -> bool:
     return all(math.isfinite(v) for v in fvals + dslopes) and _all_close(dslopes, fvals, rtol, atol)
 
 
+@exercise_check
 def check_derivative(f, df, points=DEFAULT_POINTS, *, h: float = 1e-5, rtol: float = 1e-4,
                      atol: float = 1e-6) -> None:
     """Exercise 1: compare your derivative ``df(x)`` with the central difference
@@ -180,6 +181,7 @@ def _sigmoid(z: float) -> float:
     return Value(float(z)).sigmoid().data
 
 
+@exercise_check
 def check_sigmoid_prime(fn, points=SIGMOID_POINTS) -> None:
     """Exercise 3: check ``fn(z)`` = dσ/dz = σ(z)(1 − σ(z)) at a few points (incl. large |z|).
 
@@ -250,6 +252,7 @@ def _graph_reference():
     return {k: v.grad for k, v in nodes.items()}
 
 
+@exercise_check
 def check_graph_grads(grads) -> None:
     """Exercise 2: check your hand-computed gradients {'a': ∂L/∂a, 'b': ..., 'c': ..., 'd': ...}."""
     if not isinstance(grads, dict):
@@ -385,6 +388,7 @@ def _check_neuron_case(fn, name, case, where):
                         "(∂z/∂b = 1, so ∂L/∂b = ∂L/∂z).")
 
 
+@exercise_check
 def check_neuron_grads(fn) -> None:
     """Exercise 4: check ``fn(x, w, b, y) -> (dw, db)``, the gradient of L = (σ(w·x + b) − y)².
 

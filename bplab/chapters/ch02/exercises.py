@@ -21,8 +21,8 @@ import numpy as np
 from bplab.activations import ACTIVATIONS, LEAKY_SLOPE
 from bplab.losses import softmax
 from bplab._validate import check_choice
-from bplab.chapters._shared.feedback import (ExerciseError, as_array, call_learner, check_close, passed,
-                                              same)
+from bplab.chapters._shared.feedback import (ExerciseError, as_array, call_learner, check_close,
+                                              exercise_check, passed, same)
 
 __all__ = ["ExerciseError", "check_dense_backward", "check_activation_derivative",
            "check_sigmoid_derivative", "check_softmax_ce_grad", "DERIVATIVE_POINTS"]
@@ -78,6 +78,7 @@ def _call_dense(fn, inputs, name, sizes):
         raise
 
 
+@exercise_check
 def check_dense_backward(fn) -> None:
     """Check ``fn(dZ, X, W) -> (dX, dW, db)``: the backward pass of ``Z = X @ W + b``.
 
@@ -173,6 +174,7 @@ def _reference_derivative(name, x):
     return ACTIVATIONS[name].derivative(x)
 
 
+@exercise_check
 def check_activation_derivative(fn, name: str = "sigmoid", points=DERIVATIVE_POINTS) -> None:
     """Check ``fn(z)`` = f'(z) for the activation ``name``, applied to a whole numpy array at once.
 
@@ -234,9 +236,10 @@ def check_activation_derivative(fn, name: str = "sigmoid", points=DERIVATIVE_POI
                         f"expected {want[bad]:.6g}")
 
 
+@exercise_check
 def check_sigmoid_derivative(fn, points=DERIVATIVE_POINTS) -> None:
     """Check ``fn(z)`` = σ'(z) = σ(z)(1 − σ(z)) on a numpy array."""
-    check_activation_derivative(fn, "sigmoid", points)
+    check_activation_derivative.strict(fn, "sigmoid", points)
 
 
 # ------------------------------------------------------- 3. softmax cross-entropy
@@ -249,6 +252,7 @@ def _ce_cases():
     ]
 
 
+@exercise_check
 def check_softmax_ce_grad(fn) -> None:
     """Check ``fn(logits, labels) -> dL/dlogits`` for L = mean over rows of −log softmax(logits)[label].
 

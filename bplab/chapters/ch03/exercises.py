@@ -19,8 +19,9 @@ import functools
 
 import numpy as np
 
-from bplab.chapters._shared.feedback import (ExerciseError, as_array, call_learner, check_close, check_shape,
-                                              passed, same)
+from bplab.chapters._shared.feedback import (ExerciseError, NotWrittenYet, as_array, call_learner,
+                                              check_close, check_shape, exercise_check, passed,
+                                              same)
 
 __all__ = ["check_gd_step", "check_momentum_step", "check_rmsprop_step", "check_max_stable_lr", "SPECS"]
 
@@ -48,7 +49,7 @@ def _call(fn, *args, name):
         try:
             return fn(*args)
         except NotImplementedError:
-            raise ExerciseError(f"{name} is not written yet: replace `raise NotImplementedError` with "
+            raise NotWrittenYet(f"{name} is not written yet: replace `raise NotImplementedError` with "
                                 f"your code.\nWhat it should do: {SPECS[name]}") from None
         except Exception as e:
             raise ExerciseError(f"{name} raised {type(e).__name__}: {e}") from e
@@ -83,6 +84,7 @@ def _cases():
 
 # --------------------------------------------------------------------------- 1. one GD step
 
+@exercise_check
 def check_gd_step(gd_step):
     """``gd_step(params, grad, lr)`` must return the new parameters ``params - lr * grad``."""
     for p, g, lr in _cases():
@@ -118,6 +120,7 @@ def _unpack2(res, fname, names):
     return as_array(res[0], f"the new {names[0]}"), as_array(res[1], f"the new {names[1]}")
 
 
+@exercise_check
 def check_momentum_step(momentum_step):
     """``momentum_step(params, velocity, grad, lr, mu)`` returns ``(new_params, new_velocity)``
     with ``v = mu * velocity - lr * grad`` and ``params + v`` (heavy ball, Polyak 1964)."""
@@ -178,6 +181,7 @@ def check_momentum_step(momentum_step):
 
 # --------------------------------------------------------------------------- 3. RMSProp
 
+@exercise_check
 def check_rmsprop_step(rmsprop_step):
     """``rmsprop_step(params, sq, grad, lr, rho, eps)`` returns ``(new_params, new_sq)`` with
     ``sq = rho * sq + (1 - rho) * grad**2`` and ``params - lr * grad / (sqrt(sq) + eps)``."""
@@ -240,6 +244,7 @@ _MATRICES = [
 ]
 
 
+@exercise_check
 def check_max_stable_lr(max_stable_lr):
     """``max_stable_lr(A)`` must return the largest learning rate for which plain gradient
     descent on :math:`\\tfrac12 p^\\top A p` does not diverge: :math:`2/\\lambda_{\\max}(A)`."""

@@ -19,14 +19,16 @@ import math
 import numpy as np
 
 from bplab.activations import sigmoid
-from bplab.chapters._shared.feedback import (ExerciseError, as_array, as_number, call_learner, check_close,
-                                              check_shape, passed, same)
+from bplab.chapters._shared.feedback import (ExerciseError, as_array, as_number, call_learner,
+                                              check_close, check_shape, exercise_check, passed,
+                                              same)
 
 __all__ = ["check_sigmoid_prime", "check_sigmoid_prime_max", "check_gradient_bound",
            "check_he_std", "check_layer_grad_norms"]
 
 
 # ------------------------------------------------------------------- 1. sigma'
+@exercise_check
 def check_sigmoid_prime(sigmoid_prime):
     """``sigmoid_prime(z)`` must return σ(z)(1 − σ(z)) element-wise for a numpy array z."""
     z = np.array([-30.0, -4.0, -1.0, 0.0, 0.5, 2.0, 6.0, 30.0])
@@ -50,6 +52,7 @@ def check_sigmoid_prime(sigmoid_prime):
     passed("σ'(z) = σ(z)(1 − σ(z)): a product of two numbers in (0, 1) that add up to 1.")
 
 
+@exercise_check
 def check_sigmoid_prime_max(value):
     """``value`` must be the maximum of σ'(z) over all z (reached at z = 0)."""
     v = as_number("your maximum", value)
@@ -71,6 +74,7 @@ def check_sigmoid_prime_max(value):
 
 
 # ------------------------------------------------------------ 2. the bound
+@exercise_check
 def check_gradient_bound(gradient_bound):
     """``gradient_bound(k, weight_norm)``: the largest possible ratio ||δ¹|| / ||δ^{k+1}|| for
     one example after k sigmoid layers, each multiplying by W (spectral norm ≤ weight_norm) and
@@ -110,6 +114,7 @@ def check_gradient_bound(gradient_bound):
 
 
 # --------------------------------------------------------------- 3. He std
+@exercise_check
 def check_he_std(he_std):
     """``he_std(fan_in)`` must return the He et al. (2015) standard deviation sqrt(2 / fan_in)."""
     from bplab.init import init_std
@@ -143,6 +148,7 @@ def _trace_case():
     return net.layer_trace(X, y)
 
 
+@exercise_check
 def check_layer_grad_norms(layer_grad_norms):
     """``layer_grad_norms(trace)`` must return a numpy array with ||dC/db|| for every layer of
     ``trace = model.layer_trace(X, y)``, first layer first. (``t['dZ']`` already includes the

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplab.chapters._shared.feedback import ExerciseError, call_learner, check_close, check_shape, passed
+from bplab.chapters._shared.feedback import (ExerciseError, call_learner, check_close, check_shape,
+                                              exercise_check, passed)
 
 __all__ = ["check_accuracy", "check_confusion_matrix", "check_softmax", "check_labels_needed",
            "reference_labels_needed"]
@@ -28,6 +29,7 @@ _ACC_CASES = [
 ]
 
 
+@exercise_check
 def check_accuracy(fn) -> None:
     """``fn(y_true, y_pred)`` must return the fraction of positions where they agree."""
     for t, p in _ACC_CASES:
@@ -70,6 +72,7 @@ def _reference_cm(t, p, k):
     return C
 
 
+@exercise_check
 def check_confusion_matrix(fn) -> None:
     """``fn(y_true, y_pred, n_classes)`` must return C with C[i, j] = number of examples of
     true class i predicted as j (rows = truth, columns = prediction)."""
@@ -155,6 +158,7 @@ def _without_keepdims(z):
     return out
 
 
+@exercise_check
 def check_softmax(fn) -> None:
     """``fn(logits)`` with logits of shape (n, k) must return the row-wise softmax."""
     cases = [
@@ -219,6 +223,7 @@ def _tables():
     return [(a, 0.9), (a, 0.8), (a, 0.5), (a, 0.99), (b, 0.95), (b, 0.91), (b, 0.98)]
 
 
+@exercise_check
 def check_labels_needed(fn, table=None) -> None:
     """``fn(table, target)`` must return the smallest ``n_labels`` whose ``accuracy`` is at
     least ``target``, or None when no row reaches it. The rows may come in any order.

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplab.chapters._shared.feedback import (ExerciseError, as_array, as_number, call_learner, check_shape,
+from bplab.chapters._shared.feedback import (ExerciseError, NotWrittenYet, as_array, as_number,
+                                              call_learner, check_shape, exercise_check,
                                               function_name, passed)
 
 __all__ = ["ExerciseError", "check_reconstruction_error", "check_pca_projection",
@@ -33,6 +34,7 @@ def _error_cases():
     return cases
 
 
+@exercise_check
 def check_reconstruction_error(fn) -> None:
     r"""``fn(X, X_hat)`` must return :math:`\frac{1}{ND}\sum_{n,d}(\hat x_{nd} - x_{nd})^2`, one number."""
     name = function_name(fn, "reconstruction_error")
@@ -81,6 +83,7 @@ def _pca_case(n=7, d=5, k=2, seed=61):
     return X, mean, vt[:k].copy()
 
 
+@exercise_check
 def check_pca_projection(fn) -> None:
     r"""``fn(X, mean, components)`` must return the codes :math:`Z = (X - \mu) V_k` of shape (n, k).
 
@@ -93,7 +96,7 @@ def check_pca_projection(fn) -> None:
         try:
             out = fn(X.copy(), mean.copy(), comps.copy())
         except NotImplementedError:
-            raise ExerciseError(f"{name} is not written yet: replace `raise NotImplementedError` "
+            raise NotWrittenYet(f"{name} is not written yet: replace `raise NotImplementedError` "
                                 "with your code") from None
         except Exception as e:
             hint = ""
@@ -140,6 +143,7 @@ def reference_param_count(sizes) -> int:
 PARAM_CASES = ([64, 8], [64, 32, 8], [784, 256, 64, 2], [10, 7, 5, 3])
 
 
+@exercise_check
 def check_param_count(fn) -> None:
     """``fn(sizes)`` must return the number of parameters (weights + biases) of Autoencoder(sizes)."""
     name = function_name(fn, "count_params")
@@ -198,6 +202,7 @@ def _angle_cases():
     ]
 
 
+@exercise_check
 def check_principal_angles(fn) -> None:
     """``fn(A, B)`` must return the principal angles between the column spaces of A and B,
     in degrees, smallest first (A and B have the same number of columns here)."""

@@ -22,7 +22,7 @@ def dg(x):
 
 
 def test_check_derivative_passes_right_answer(capsys):
-    ch01.check_derivative(g, dg)
+    ch01.check_derivative.strict(g, dg)
     out = capsys.readouterr().out
     assert "✓" in out and "dg" in out and "8 points" in out
 
@@ -31,7 +31,7 @@ def test_check_derivative_reports_the_worst_point_and_a_table():
     def dg_bad(x):
         return math.exp(-x * x) * (1 - x * x)
     with pytest.raises(ExerciseError) as info:
-        ch01.check_derivative(g, dg_bad)
+        ch01.check_derivative.strict(g, dg_bad)
     msg = str(info.value)
     # the error is largest at x = ±1 (e^-1 = 0.3679), not at the first point x = -2
     assert "off at 7 of 8 points; the largest error is at x=-1: dg_bad(-1) = 0," in msg
@@ -49,16 +49,16 @@ def test_check_derivative_wrong_only_at_one_point():
     def almost(x):
         return dg(x) + (0.5 if x == 1.5 else 0.0)
     with pytest.raises(ExerciseError, match=r"off at 1 of 8 points; the largest error is at x=1\.5") as info:
-        ch01.check_derivative(g, almost)
+        ch01.check_derivative.strict(g, almost)
     assert "← largest error" not in str(info.value)          # no marker needed for a single row
     assert "Likely cause" not in str(info.value)
 
 
 def test_check_derivative_spots_sign_error():
     with pytest.raises(ExerciseError, match="wrong sign"):
-        ch01.check_derivative(g, lambda x: -dg(x), points=[0.3])
+        ch01.check_derivative.strict(g, lambda x: -dg(x), points=[0.3])
     with pytest.raises(ExerciseError, match="wrong sign at every point"):
-        ch01.check_derivative(math.sin, lambda x: -math.cos(x))   # (not "swapped": -cos' = sin)
+        ch01.check_derivative.strict(math.sin, lambda x: -math.cos(x))   # (not "swapped": -cos' = sin)
 
 
 @pytest.mark.parametrize("slip, words", [
@@ -71,7 +71,7 @@ def test_check_derivative_spots_sign_error():
 ])
 def test_check_derivative_recognises_the_usual_slips_for_the_bump(slip, words):
     with pytest.raises(ExerciseError) as info:
-        ch01.check_derivative(g, slip)
+        ch01.check_derivative.strict(g, slip)
     msg = str(info.value)
     assert "Likely cause: " in msg and words in msg
     assert msg.startswith("your derivative is off at")
@@ -82,37 +82,37 @@ def test_check_derivative_recognises_the_usual_slips_for_the_bump(slip, words):
 def test_check_derivative_slips_are_only_claimed_for_the_bump():
     # e^{-x^2}(1 + x) is a slip for g, but for another f the check must not guess
     with pytest.raises(ExerciseError) as info:
-        ch01.check_derivative(math.sin, lambda x: math.exp(-x * x) * (1 + x))
+        ch01.check_derivative.strict(math.sin, lambda x: math.exp(-x * x) * (1 + x))
     assert "Likely cause" not in str(info.value)
 
 
 def test_check_derivative_catches_swapped_arguments():
     with pytest.raises(ExerciseError, match=r"arguments look swapped.*check_derivative\(g, dg\)\."):
-        ch01.check_derivative(dg, g)
+        ch01.check_derivative.strict(dg, g)
 
 
 def test_check_derivative_catches_returning_f_itself():
     with pytest.raises(ExerciseError, match="Likely cause: g returns g's own values, not its slope"):
-        ch01.check_derivative(g, g)
+        ch01.check_derivative.strict(g, g)
 
 
 def test_check_derivative_spots_a_constant_factor():
     with pytest.raises(ExerciseError, match=r"every value is 2 × the true slope"):
-        ch01.check_derivative(lambda x: x**3 - 2 * x, lambda x: 2 * (3 * x * x - 2))
+        ch01.check_derivative.strict(lambda x: x**3 - 2 * x, lambda x: 2 * (3 * x * x - 2))
     with pytest.raises(ExerciseError) as info:                # not a constant factor: no such claim
-        ch01.check_derivative(g, lambda x: dg(x) + 0.1 * x)
+        ch01.check_derivative.strict(g, lambda x: dg(x) + 0.1 * x)
     assert "Likely cause" not in str(info.value)
 
 
 def test_check_derivative_names_lambdas_sensibly(capsys):
-    ch01.check_derivative(lambda x: x * x, lambda x: 2 * x)
+    ch01.check_derivative.strict(lambda x: x * x, lambda x: 2 * x)
     assert "✓ Correct! df matches the finite-difference slope of f" in capsys.readouterr().out
 
 
 def test_check_derivative_lists_at_most_eight_rows():
     pts = [0.1 * i for i in range(1, 21)]
     with pytest.raises(ExerciseError) as info:
-        ch01.check_derivative(g, lambda x: dg(x) + x, points=pts)
+        ch01.check_derivative.strict(g, lambda x: dg(x) + x, points=pts)
     msg = str(info.value)
     assert "off at 20 of 20 points; the largest error is at x=2:" in msg
     assert "(and 12 more)" in msg
@@ -122,24 +122,24 @@ def test_check_derivative_learner_errors():
     def not_yet(x):
         raise NotImplementedError
     with pytest.raises(ExerciseError, match="not written yet"):
-        ch01.check_derivative(g, not_yet)
+        ch01.check_derivative.strict(g, not_yet)
     with pytest.raises(ExerciseError, match="forget to `return`"):
-        ch01.check_derivative(g, lambda x: None)
+        ch01.check_derivative.strict(g, lambda x: None)
     with pytest.raises(ExerciseError, match="expected a function"):
-        ch01.check_derivative(g, dg(1.0))
+        ch01.check_derivative.strict(g, dg(1.0))
     with pytest.raises(ExerciseError, match="raised ZeroDivisionError"):
-        ch01.check_derivative(g, lambda x: 1 / 0)
+        ch01.check_derivative.strict(g, lambda x: 1 / 0)
     with pytest.raises(ExerciseError, match="should be a number, got str"):
-        ch01.check_derivative(g, lambda x: "0.5")
+        ch01.check_derivative.strict(g, lambda x: "0.5")
 
 
 def test_check_derivative_bad_arguments():
     with pytest.raises(ValueError, match="points"):
-        ch01.check_derivative(g, dg, points=[])
+        ch01.check_derivative.strict(g, dg, points=[])
     with pytest.raises(ValueError, match="points"):
-        ch01.check_derivative(g, dg, points="abc")
+        ch01.check_derivative.strict(g, dg, points="abc")
     with pytest.raises(ValueError, match="h="):
-        ch01.check_derivative(g, dg, h=0)
+        ch01.check_derivative.strict(g, dg, h=0)
 
 
 # ------------------------------------------------------------- check_sigmoid_prime
@@ -147,7 +147,7 @@ def test_check_sigmoid_prime_passes(capsys):
     def sigmoid_prime(z):
         s = sig(z)
         return s * (1 - s)
-    ch01.check_sigmoid_prime(sigmoid_prime)
+    ch01.check_sigmoid_prime.strict(sigmoid_prime)
     assert "✓" in capsys.readouterr().out
 
 
@@ -164,7 +164,7 @@ def test_check_sigmoid_prime_passes(capsys):
 ])
 def test_check_sigmoid_prime_diagnoses_common_slips(wrong, words):
     with pytest.raises(ExerciseError) as info:
-        ch01.check_sigmoid_prime(wrong)
+        ch01.check_sigmoid_prime.strict(wrong)
     msg = str(info.value)
     assert words in msg
     if wrong is not sig:
@@ -177,7 +177,7 @@ def test_check_sigmoid_prime_reports_the_largest_error_not_the_first():
         s = sig(z)
         return s * (1 - s) ** 2
     with pytest.raises(ExerciseError) as info:
-        ch01.check_sigmoid_prime(squared)
+        ch01.check_sigmoid_prime.strict(squared)
     msg = str(info.value)
     # the first point, z = -6, is off by only 6e-6; the worst is z = 0.5: 0.0887 vs 0.2350
     assert "off at 7 of 7 points; the largest error is at z=0.5: got 0.0887235, expected 0.235004." in msg
@@ -188,7 +188,7 @@ def test_check_sigmoid_prime_names_the_point():
     def off_at_2(z):
         return sig(z) * (1 - sig(z)) + (0.1 if z == 2.0 else 0.0)
     with pytest.raises(ExerciseError) as info:
-        ch01.check_sigmoid_prime(off_at_2)
+        ch01.check_sigmoid_prime.strict(off_at_2)
     msg = str(info.value)
     assert msg.startswith("off_at_2 is off at 1 of 7 points; the largest error is at z=2: "
                           "got 0.204994, expected 0.104994.")
@@ -198,9 +198,9 @@ def test_check_sigmoid_prime_names_the_point():
 def test_check_sigmoid_prime_overflowing_formula_is_reported():
     def naive(z):
         return math.exp(-z) / (1 + math.exp(-z)) ** 2   # fine at these points: passes
-    ch01.check_sigmoid_prime(naive)
+    ch01.check_sigmoid_prime.strict(naive)
     with pytest.raises(ExerciseError, match="OverflowError"):
-        ch01.check_sigmoid_prime(naive, points=[-1000.0])
+        ch01.check_sigmoid_prime.strict(naive, points=[-1000.0])
 
 
 # ------------------------------------------------------- graph_exercise / grads
@@ -212,8 +212,8 @@ def test_graph_exercise_builds_the_stated_graph():
 
 
 def test_check_graph_grads_passes(capsys):
-    ch01.check_graph_grads({"a": 12, "b": -27, "c": -9, "d": -6})
-    ch01.check_graph_grads({"a": 12.0, "b": -27.0, "c": -9.0, "d": -6.0, "L": 1.0})
+    ch01.check_graph_grads.strict({"a": 12, "b": -27, "c": -9, "d": -6})
+    ch01.check_graph_grads.strict({"a": 12.0, "b": -27.0, "c": -9.0, "d": -6.0, "L": 1.0})
     assert capsys.readouterr().out.count("✓") == 2
 
 
@@ -237,7 +237,7 @@ def test_check_graph_grads_passes(capsys):
 ])
 def test_check_graph_grads_explains_mistakes(grads, words):
     with pytest.raises(ExerciseError) as info:
-        ch01.check_graph_grads(grads)
+        ch01.check_graph_grads.strict(grads)
     assert words in str(info.value)
     assert str(info.value).endswith((".", "?"))
 
@@ -246,8 +246,8 @@ def test_check_graph_grads_rejects_value_objects():
     L, nodes = ch01.graph_exercise()
     L.backward()
     with pytest.raises(ExerciseError, match="is a Value"):
-        ch01.check_graph_grads({k: nodes[k] for k in "abcd"})
-    ch01.check_graph_grads({k: nodes[k].grad for k in "abcd"})   # .grad is right
+        ch01.check_graph_grads.strict({k: nodes[k] for k in "abcd"})
+    ch01.check_graph_grads.strict({k: nodes[k].grad for k in "abcd"})   # .grad is right
 
 
 # -------------------------------------------------------------- check_neuron_grads
@@ -259,8 +259,8 @@ def neuron_grads(x, w, b, y):
 
 
 def test_check_neuron_grads_passes(capsys):
-    ch01.check_neuron_grads(neuron_grads)
-    ch01.check_neuron_grads(lambda x, w, b, y: (np.array(neuron_grads(x, w, b, y)[0]),
+    ch01.check_neuron_grads.strict(neuron_grads)
+    ch01.check_neuron_grads.strict(lambda x, w, b, y: (np.array(neuron_grads(x, w, b, y)[0]),
                                                 np.float64(neuron_grads(x, w, b, y)[1])))
     assert capsys.readouterr().out.count("✓") == 2
 
@@ -333,7 +333,7 @@ def wrong_dw1(x, w, b, y):
 ])
 def test_check_neuron_grads_explains_mistakes(fn, words):
     with pytest.raises(ExerciseError) as info:
-        ch01.check_neuron_grads(fn)
+        ch01.check_neuron_grads.strict(fn)
     assert words in str(info.value)
     assert str(info.value).startswith("for x=[1.0, -2.0], w=[0.5, -0.3], b=0.1, y=1.0:")
     assert "<lambda>" not in str(info.value)
@@ -344,12 +344,12 @@ def test_check_neuron_grads_swapped_scalars_with_one_weight():
         dw, db = neuron_grads(x, w, b, y)
         return ([db], dw[0]) if len(w) == 1 else (dw, db)
     with pytest.raises(ExerciseError, match=r"for x=\[2\.0\].*dw and db are swapped"):
-        ch01.check_neuron_grads(swapped_when_one_input)
+        ch01.check_neuron_grads.strict(swapped_when_one_input)
 
 
 def test_check_neuron_grads_short_rendering_never_cuts_numbers():
     with pytest.raises(ExerciseError) as info:
-        ch01.check_neuron_grads(lambda x, w, b, y: (0.123456789123, [0.987654321987] * 9))
+        ch01.check_neuron_grads.strict(lambda x, w, b, y: (0.123456789123, [0.987654321987] * 9))
     assert "(0.1235, [0.9877, 0.9877, 0.9877, 0.9877, 0.9877, 0.9877, …])" in str(info.value)
 
 
@@ -359,4 +359,4 @@ def test_check_neuron_grads_reports_case():
             return [0.0] * len(x), 0.0
         return neuron_grads(x, w, b, y)
     with pytest.raises(ExerciseError, match=r"for x=\[0\.5, 1\.5, -1\.0\]"):
-        ch01.check_neuron_grads(only_two_inputs)
+        ch01.check_neuron_grads.strict(only_two_inputs)

@@ -27,7 +27,7 @@ def dense_ok(dZ, X, W):
 
 
 def test_dense_backward_accepts_right_answer(capsys):
-    ch02.check_dense_backward(dense_ok)
+    ch02.check_dense_backward.strict(dense_ok)
     out = capsys.readouterr().out
     assert out.startswith("✓ Correct! dense_ok returns the right dX, dW and db")
     assert "db = Σ_n dZ (sum over the batch, axis 0)" in out
@@ -40,7 +40,7 @@ def test_dense_backward_recognises_right_arrays_in_wrong_order(order):
         grads = dict(zip(("dX", "dW", "db"), dense_ok(dZ, X, W)))
         return tuple(grads[k] for k in order)
 
-    _fails(ch02.check_dense_backward, reordered,
+    _fails(ch02.check_dense_backward.strict, reordered,
            match=re.escape(f"computes all three gradients correctly but returns them as "
                            f"({', '.join(order)}): return (dX, dW, db) in that order"))
 
@@ -54,20 +54,20 @@ def test_dense_backward_recognises_right_arrays_in_wrong_order(order):
     (lambda dZ, X, W: (np.dot(dZ, W), X.T @ dZ, dZ.sum(0)), r"dX = dZ @ W cannot work"),
 ])
 def test_dense_backward_mismatched_matmul_gets_a_hint(fn, match):
-    _fails(ch02.check_dense_backward, fn, match=match)
+    _fails(ch02.check_dense_backward.strict, fn, match=match)
 
 
 def test_dense_backward_other_value_errors_pass_through():
     def bad(dZ, X, W):
         raise ValueError("something else")
 
-    _fails(ch02.check_dense_backward, bad, match="raised ValueError: something else")
+    _fails(ch02.check_dense_backward.strict, bad, match="raised ValueError: something else")
 
 
 def test_dense_backward_accepts_library_version_and_lists(capsys):
     from bplab.layers import dense_backward
-    ch02.check_dense_backward(lambda dZ, X, W: dense_backward(dZ, X, W))
-    ch02.check_dense_backward(lambda dZ, X, W: [v.tolist() for v in dense_ok(dZ, X, W)])
+    ch02.check_dense_backward.strict(lambda dZ, X, W: dense_backward(dZ, X, W))
+    ch02.check_dense_backward.strict(lambda dZ, X, W: [v.tolist() for v in dense_ok(dZ, X, W)])
     assert capsys.readouterr().out.count("✓ Correct!") == 2
 
 
@@ -93,7 +93,7 @@ def test_dense_backward_accepts_library_version_and_lists(capsys):
     (lambda dZ, X, W: (dZ @ W.T * 2, X.T @ dZ, dZ.sum(0)), r"dX .* is off at index"),
 ])
 def test_dense_backward_specific_messages(fn, match):
-    _fails(ch02.check_dense_backward, fn, match=match)
+    _fails(ch02.check_dense_backward.strict, fn, match=match)
 
 
 def test_dense_backward_square_case_catches_hidden_transposes():
@@ -106,8 +106,8 @@ def test_dense_backward_square_case_catches_hidden_transposes():
         dX, dW, db = dense_ok(dZ, X, W)
         return (dZ @ W) if X.shape == W.shape == dZ.shape else dX, dW, db
 
-    _fails(ch02.check_dense_backward, dW_transposed, match="dW is the transpose of the right answer")
-    _fails(ch02.check_dense_backward, dX_no_transpose, match=re.escape("dX uses W where it needs W.T"))
+    _fails(ch02.check_dense_backward.strict, dW_transposed, match="dW is the transpose of the right answer")
+    _fails(ch02.check_dense_backward.strict, dX_no_transpose, match=re.escape("dX uses W where it needs W.T"))
 
 
 def test_dense_backward_in_place_and_crashes():
@@ -118,20 +118,20 @@ def test_dense_backward_in_place_and_crashes():
     def not_written(dZ, X, W):
         raise NotImplementedError
 
-    _fails(ch02.check_dense_backward, in_place, match="changed its input X in place")
-    _fails(ch02.check_dense_backward, not_written, match="not written yet")
-    _fails(ch02.check_dense_backward, lambda dZ, X, W: X @ dZ, match="raised ValueError")
-    _fails(ch02.check_dense_backward, dense_ok(np.ones((1, 1)), np.ones((1, 1)), np.ones((1, 1))),
+    _fails(ch02.check_dense_backward.strict, in_place, match="changed its input X in place")
+    _fails(ch02.check_dense_backward.strict, not_written, match="not written yet")
+    _fails(ch02.check_dense_backward.strict, lambda dZ, X, W: X @ dZ, match="raised ValueError")
+    _fails(ch02.check_dense_backward.strict, dense_ok(np.ones((1, 1)), np.ones((1, 1)), np.ones((1, 1))),
            match="expected a function")
 
 
 # ------------------------------------------------------------- activation derivatives
 def test_sigmoid_derivative_accepts_right_answers(capsys):
-    ch02.check_sigmoid_derivative(lambda z: _sig(z) * (1 - _sig(z)))
-    ch02.check_activation_derivative(lambda z: 1 - np.tanh(z) ** 2, "tanh")
-    ch02.check_activation_derivative(lambda z: np.where(z > 0, 1.0, 0.0), "relu")
-    ch02.check_activation_derivative(lambda z: np.where(z > 0, 1.0, 0.01), "leaky_relu")
-    ch02.check_activation_derivative(lambda z: np.ones_like(z), "linear")
+    ch02.check_sigmoid_derivative.strict(lambda z: _sig(z) * (1 - _sig(z)))
+    ch02.check_activation_derivative.strict(lambda z: 1 - np.tanh(z) ** 2, "tanh")
+    ch02.check_activation_derivative.strict(lambda z: np.where(z > 0, 1.0, 0.0), "relu")
+    ch02.check_activation_derivative.strict(lambda z: np.where(z > 0, 1.0, 0.01), "leaky_relu")
+    ch02.check_activation_derivative.strict(lambda z: np.ones_like(z), "linear")
     out = capsys.readouterr().out
     assert out.count("✓ Correct!") == 5
     assert "sigmoid' at x = 2, -1, 0.5, -3, 0, 5, -8" in out
@@ -143,7 +143,7 @@ def test_sigmoid_derivative_off_at_x2_names_point_and_values():
         return _sig(z) * (1 - _sig(z)) + np.where(z == 2, 0.1, 0.0)
 
     with pytest.raises(ExerciseError) as e:
-        ch02.check_sigmoid_derivative(bumped)
+        ch02.check_sigmoid_derivative.strict(bumped)
     assert str(e.value) == "your sigmoid' is off at x=2: got 0.204994, expected 0.104994"
 
 
@@ -161,7 +161,7 @@ def test_sigmoid_derivative_off_at_x2_names_point_and_values():
      "gives inf at x=-8"),
 ])
 def test_activation_derivative_specific_messages(name, fn, match):
-    _fails(ch02.check_activation_derivative, fn, name, match=match)
+    _fails(ch02.check_activation_derivative.strict, fn, name, match=match)
 
 
 def test_scalar_only_function_gets_numpy_hint():
@@ -169,17 +169,17 @@ def test_scalar_only_function_gets_numpy_hint():
         s = 1 / (1 + math.exp(-z))
         return s * (1 - s)
 
-    _fails(ch02.check_sigmoid_derivative, math_sigmoid_prime,
+    _fails(ch02.check_sigmoid_derivative.strict, math_sigmoid_prime,
            match="works on a single number but not on an array")
 
 
 def test_activation_derivative_bad_arguments():
     with pytest.raises(ValueError, match="unknown name"):
-        ch02.check_activation_derivative(np.tanh, "softplus")
+        ch02.check_activation_derivative.strict(np.tanh, "softplus")
     with pytest.raises(ValueError, match="points"):
-        ch02.check_activation_derivative(np.tanh, "tanh", points=[])
+        ch02.check_activation_derivative.strict(np.tanh, "tanh", points=[])
     with pytest.raises(ValueError, match="points"):
-        ch02.check_activation_derivative(np.tanh, "tanh", points=["a"])
+        ch02.check_activation_derivative.strict(np.tanh, "tanh", points=["a"])
 
 
 # ------------------------------------------------------------ softmax cross-entropy
@@ -190,13 +190,13 @@ def ce_grad(logits, labels):
 
 
 def test_softmax_ce_grad_accepts_right_answer(capsys):
-    ch02.check_softmax_ce_grad(ce_grad)
+    ch02.check_softmax_ce_grad.strict(ce_grad)
     assert "✓ Correct! ce_grad returns (softmax − onehot) / N" in capsys.readouterr().out
 
 
 def test_softmax_ce_grad_matches_bplab_loss():
     from bplab.losses import cross_entropy
-    ch02.check_softmax_ce_grad(lambda z, y: cross_entropy(z, y)[1])
+    ch02.check_softmax_ce_grad.strict(lambda z, y: cross_entropy(z, y)[1])
 
 
 def _naive(logits, labels):
@@ -217,7 +217,7 @@ def _naive(logits, labels):
     (lambda z, y: None, "is None"),
 ])
 def test_softmax_ce_grad_specific_messages(fn, match):
-    _fails(ch02.check_softmax_ce_grad, fn, match=match)
+    _fails(ch02.check_softmax_ce_grad.strict, fn, match=match)
 
 
 def _softmax_cols(z):
@@ -270,12 +270,12 @@ def _no_keepdims_in_sum(z, y):
     (_no_keepdims_in_sum, r"has shape \(4,\), which numpy cannot line up with the \(4, 3\) logits"),
 ])
 def test_softmax_ce_grad_row_and_axis_slips(fn, match):
-    _fails(ch02.check_softmax_ce_grad, fn, match=match)
+    _fails(ch02.check_softmax_ce_grad.strict, fn, match=match)
 
 
 def test_softmax_ce_grad_overflow_hint():
     with np.errstate(all="ignore"):
-        _fails(ch02.check_softmax_ce_grad, _naive, match="Subtract each row's maximum")
+        _fails(ch02.check_softmax_ce_grad.strict, _naive, match="Subtract each row's maximum")
 
 
 def test_ch02_reachable_lazily():

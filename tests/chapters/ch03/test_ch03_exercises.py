@@ -9,7 +9,7 @@ from bplab.chapters.ch03 import exercises as ch03
 # ----------------------------------------------------------------------------- gd_step
 
 def test_gd_step_right(capsys):
-    ch03.check_gd_step(lambda p, g, lr: p - lr * g)
+    ch03.check_gd_step.strict(lambda p, g, lr: p - lr * g)
     assert "Correct" in capsys.readouterr().out
 
 
@@ -17,7 +17,7 @@ def test_gd_step_in_place_is_fine(capsys):
     def gd_step(p, g, lr):
         p -= lr * g
         return p
-    ch03.check_gd_step(gd_step)
+    ch03.check_gd_step.strict(gd_step)
     assert "Correct" in capsys.readouterr().out
 
 
@@ -33,18 +33,18 @@ def test_gd_step_in_place_is_fine(capsys):
 ])
 def test_gd_step_wrong(fn, match):
     with pytest.raises(ExerciseError, match=match):
-        ch03.check_gd_step(fn)
+        ch03.check_gd_step.strict(fn)
 
 
 def test_not_implemented_and_crashes():
     def todo(p, g, lr):
         raise NotImplementedError
     with pytest.raises(ExerciseError, match="not written yet"):
-        ch03.check_gd_step(todo)
+        ch03.check_gd_step.strict(todo)
     with pytest.raises(ExerciseError, match="raised ZeroDivisionError"):
-        ch03.check_gd_step(lambda p, g, lr: 1 / 0)
+        ch03.check_gd_step.strict(lambda p, g, lr: 1 / 0)
     with pytest.raises(ExerciseError, match="expected a function"):
-        ch03.check_gd_step(3.0)
+        ch03.check_gd_step.strict(3.0)
 
 
 # ----------------------------------------------------------------------------- momentum
@@ -55,7 +55,7 @@ def _momentum(p, v, g, lr, mu):
 
 
 def test_momentum_right(capsys):
-    ch03.check_momentum_step(_momentum)
+    ch03.check_momentum_step.strict(_momentum)
     assert "matches bplab.SGD(lr, momentum)" in capsys.readouterr().out
 
 
@@ -76,7 +76,7 @@ def test_momentum_right(capsys):
 ])
 def test_momentum_wrong(fn, match):
     with pytest.raises(ExerciseError, match=match):
-        ch03.check_momentum_step(fn)
+        ch03.check_momentum_step.strict(fn)
 
 
 # ----------------------------------------------------------------------------- RMSProp
@@ -87,7 +87,7 @@ def _rmsprop(p, s, g, lr, rho, eps):
 
 
 def test_rmsprop_right(capsys):
-    ch03.check_rmsprop_step(_rmsprop)
+    ch03.check_rmsprop_step.strict(_rmsprop)
     assert "matches bplab.RMSProp" in capsys.readouterr().out
 
 
@@ -106,19 +106,19 @@ def test_rmsprop_right(capsys):
 ])
 def test_rmsprop_wrong(fn, match):
     with pytest.raises(ExerciseError, match=match):
-        ch03.check_rmsprop_step(fn)
+        ch03.check_rmsprop_step.strict(fn)
 
 
 # ----------------------------------------------------------------------------- stability limit
 
 def test_max_stable_lr_right(capsys):
-    ch03.check_max_stable_lr(lambda A: 2.0 / np.linalg.eigvalsh(A).max())
+    ch03.check_max_stable_lr.strict(lambda A: 2.0 / np.linalg.eigvalsh(A).max())
     out = capsys.readouterr().out
     assert "Correct" in out and "0.2857" in out and "(converging)" in out and "(diverged)" in out
 
 
 def test_max_stable_lr_accepts_numpy_scalars_and_arrays(capsys):
-    ch03.check_max_stable_lr(lambda A: np.array([2.0 / np.linalg.eigvalsh(A).max()]))
+    ch03.check_max_stable_lr.strict(lambda A: np.array([2.0 / np.linalg.eigvalsh(A).max()]))
     assert "Correct" in capsys.readouterr().out
 
 
@@ -140,7 +140,7 @@ def test_max_stable_lr_accepts_numpy_scalars_and_arrays(capsys):
 ])
 def test_max_stable_lr_wrong(fn, match):
     with pytest.raises(ExerciseError, match=match):
-        ch03.check_max_stable_lr(fn)
+        ch03.check_max_stable_lr.strict(fn)
 
 
 # ----------------------------------------------------------------------------- not written yet
@@ -150,12 +150,12 @@ def _todo2(*args):
 
 
 @pytest.mark.parametrize("check, spec", [
-    (ch03.check_gd_step, r"gd_step\(params, grad, lr\) .*returns the new parameters.*params - lr \* grad"),
-    (ch03.check_momentum_step, r"momentum_step\(params, velocity, grad, lr, mu\) returns two arrays, "
+    (ch03.check_gd_step.strict, r"gd_step\(params, grad, lr\) .*returns the new parameters.*params - lr \* grad"),
+    (ch03.check_momentum_step.strict, r"momentum_step\(params, velocity, grad, lr, mu\) returns two arrays, "
                                r"\(new_params, new_velocity\) in that order.*mu \* velocity - lr \* grad"),
-    (ch03.check_rmsprop_step, r"rmsprop_step\(params, sq, grad, lr, rho, eps\) returns two arrays, "
+    (ch03.check_rmsprop_step.strict, r"rmsprop_step\(params, sq, grad, lr, rho, eps\) returns two arrays, "
                               r"\(new_params, new_sq\).*np.sqrt\(new_sq\) \+ eps"),
-    (ch03.check_max_stable_lr, r"max_stable_lr\(A\) takes a symmetric positive-definite matrix.*one number"),
+    (ch03.check_max_stable_lr.strict, r"max_stable_lr\(A\) takes a symmetric positive-definite matrix.*one number"),
 ])
 def test_not_written_yet_restates_the_spec(check, spec):
     with pytest.raises(ExerciseError, match="not written yet") as info:
@@ -175,7 +175,7 @@ def test_crash_inside_the_bowl_replay_is_explained():
         v = mu * v - lr * g
         return p + v, v
     with pytest.raises(ExerciseError, match="momentum_step raised KeyError"):
-        ch03.check_momentum_step(flaky)
+        ch03.check_momentum_step.strict(flaky)
 
 
 def test_tiny_mismatch_shows_its_size():
@@ -183,4 +183,4 @@ def test_tiny_mismatch_shows_its_size():
         s = rho * s + (1 - rho) * g * g
         return p - lr * g / (np.sqrt(s) + eps) * (1 + 3e-9), s
     with pytest.raises(ExerciseError, match=r"largest difference \d"):
-        ch03.check_rmsprop_step(almost)
+        ch03.check_rmsprop_step.strict(almost)

@@ -14,7 +14,7 @@ def _sig(z):
 
 # ---------------------------------------------------------------- sigma'
 def test_sigmoid_prime_correct(capsys):
-    ch04.check_sigmoid_prime(lambda z: _sig(z) * (1 - _sig(z)))
+    ch04.check_sigmoid_prime.strict(lambda z: _sig(z) * (1 - _sig(z)))
     assert "Correct" in capsys.readouterr().out
 
 
@@ -29,34 +29,34 @@ def test_sigmoid_prime_correct(capsys):
 ])
 def test_sigmoid_prime_slips(wrong, match):
     with pytest.raises(ExerciseError, match=match):
-        ch04.check_sigmoid_prime(wrong)
+        ch04.check_sigmoid_prime.strict(wrong)
 
 
 def test_not_written_yet():
     def sigmoid_prime(z):
         raise NotImplementedError
     with pytest.raises(ExerciseError, match="not written yet"):
-        ch04.check_sigmoid_prime(sigmoid_prime)
+        ch04.check_sigmoid_prime.strict(sigmoid_prime)
 
 
 def test_passing_the_result_instead_of_the_function():
     with pytest.raises(ExerciseError, match="without calling"):
-        ch04.check_sigmoid_prime(np.zeros(8))
+        ch04.check_sigmoid_prime.strict(np.zeros(8))
 
 
 def test_sigmoid_prime_max(capsys):
-    ch04.check_sigmoid_prime_max(0.25)
-    ch04.check_sigmoid_prime_max(np.float64(0.2500001))
+    ch04.check_sigmoid_prime_max.strict(0.25)
+    ch04.check_sigmoid_prime_max.strict(np.float64(0.2500001))
     assert capsys.readouterr().out.count("Correct") == 2
     for wrong, match in [(0.5, "σ\\(0\\)"), (1.0, "tanh"), (0.24, "z = 0"), (0.1, "steepest"),
                          (None, "return"), ("0.25", "should be a number, got str"), (math.nan, "finite")]:
         with pytest.raises(ExerciseError, match=match):
-            ch04.check_sigmoid_prime_max(wrong)
+            ch04.check_sigmoid_prime_max.strict(wrong)
 
 
 # ---------------------------------------------------------------- the bound
 def test_gradient_bound_correct(capsys):
-    ch04.check_gradient_bound(lambda k, w: (w / 4) ** k)
+    ch04.check_gradient_bound.strict(lambda k, w: (w / 4) ** k)
     out = capsys.readouterr().out
     assert "Correct" in out and "1/64 ≈ 0.0156" in out
 
@@ -73,12 +73,12 @@ def test_gradient_bound_correct(capsys):
 ])
 def test_gradient_bound_slips(wrong, match):
     with pytest.raises(ExerciseError, match=match):
-        ch04.check_gradient_bound(wrong)
+        ch04.check_gradient_bound.strict(wrong)
 
 
 # ---------------------------------------------------------------- He
 def test_he_std_correct(capsys):
-    ch04.check_he_std(lambda n: math.sqrt(2 / n))
+    ch04.check_he_std.strict(lambda n: math.sqrt(2 / n))
     assert "0.2582" in capsys.readouterr().out
 
 
@@ -90,12 +90,12 @@ def test_he_std_correct(capsys):
 ])
 def test_he_std_slips(wrong, match):
     with pytest.raises(ExerciseError, match=match):
-        ch04.check_he_std(wrong)
+        ch04.check_he_std.strict(wrong)
 
 
 # ---------------------------------------------------------------- norms from a trace
 def test_layer_grad_norms_correct(capsys):
-    ch04.check_layer_grad_norms(lambda trace: np.array([np.linalg.norm(t["db"]) for t in trace]))
+    ch04.check_layer_grad_norms.strict(lambda trace: np.array([np.linalg.norm(t["db"]) for t in trace]))
     out = capsys.readouterr().out
     assert "Correct" in out and "times less gradient" in out
     assert "6-5-4-4-3" in out and "not the MNIST one" in out
@@ -115,4 +115,4 @@ def test_layer_grad_norms_correct(capsys):
 ])
 def test_layer_grad_norms_slips(wrong, match):
     with pytest.raises(ExerciseError, match=match):
-        ch04.check_layer_grad_norms(wrong)
+        ch04.check_layer_grad_norms.strict(wrong)

@@ -12,7 +12,7 @@ from bplab.chapters.ch05 import exercises as ch05
 # ------------------------------------------------------------------ accuracy
 
 def test_accuracy_correct(capsys):
-    ch05.check_accuracy(lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p))))
+    ch05.check_accuracy.strict(lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p))))
     assert "✓ Correct!" in capsys.readouterr().out
 
 
@@ -26,7 +26,7 @@ def test_accuracy_correct(capsys):
 ])
 def test_accuracy_slips(wrong, msg):
     with pytest.raises(ExerciseError, match=msg):
-        ch05.check_accuracy(wrong)
+        ch05.check_accuracy.strict(wrong)
 
 
 def test_not_written_and_not_a_function():
@@ -34,9 +34,9 @@ def test_not_written_and_not_a_function():
         raise NotImplementedError
 
     with pytest.raises(ExerciseError, match="not written yet"):
-        ch05.check_accuracy(todo)
+        ch05.check_accuracy.strict(todo)
     with pytest.raises(ExerciseError, match="pass the function itself"):
-        ch05.check_accuracy(0.9)
+        ch05.check_accuracy.strict(0.9)
 
 
 # ------------------------------------------------------------------ confusion matrix
@@ -49,8 +49,8 @@ def _cm(t, p, k):
 
 
 def test_confusion_matrix_correct(capsys):
-    ch05.check_confusion_matrix(_cm)
-    ch05.check_confusion_matrix(lambda t, p, k: pd.DataFrame(_cm(t, p, k)))   # a DataFrame is fine
+    ch05.check_confusion_matrix.strict(_cm)
+    ch05.check_confusion_matrix.strict(lambda t, p, k: pd.DataFrame(_cm(t, p, k)))   # a DataFrame is fine
     assert capsys.readouterr().out.count("✓ Correct!") == 2
 
 
@@ -69,7 +69,7 @@ def test_confusion_matrix_correct(capsys):
 ])
 def test_confusion_matrix_slips(wrong, msg):
     with pytest.raises(ExerciseError, match=msg):
-        ch05.check_confusion_matrix(wrong)
+        ch05.check_confusion_matrix.strict(wrong)
 
 
 def test_confusion_matrix_buffered_fancy_index():
@@ -80,14 +80,14 @@ def test_confusion_matrix_buffered_fancy_index():
 
     with pytest.raises(ExerciseError, match=r"cell \[true 1, predicted 1\] is 1, expected 2.*buffered"
                                             r".*np\.add\.at\(C, \(y_true, y_pred\), 1\).*loop"):
-        ch05.check_confusion_matrix(buffered)
+        ch05.check_confusion_matrix.strict(buffered)
 
     def with_add_at(t, p, k):
         C = np.zeros((k, k), dtype=int)
         np.add.at(C, (t, p), 1)
         return C
 
-    ch05.check_confusion_matrix(with_add_at)
+    ch05.check_confusion_matrix.strict(with_add_at)
 
 
 # ------------------------------------------------------------------ softmax
@@ -98,7 +98,7 @@ def _softmax(z):
 
 
 def test_softmax_correct(capsys):
-    ch05.check_softmax(_softmax)
+    ch05.check_softmax.strict(_softmax)
     assert "✓ Correct!" in capsys.readouterr().out
 
 
@@ -108,7 +108,7 @@ def test_softmax_naive_overflows():
         return e / e.sum(axis=1, keepdims=True)
 
     with pytest.raises(ExerciseError, match="overflows.*Subtract each row's maximum"):
-        ch05.check_softmax(naive)
+        ch05.check_softmax.strict(naive)
 
 
 @pytest.mark.parametrize("wrong, msg", [
@@ -119,7 +119,7 @@ def test_softmax_naive_overflows():
 ])
 def test_softmax_slips(wrong, msg):
     with pytest.raises(ExerciseError, match=msg):
-        ch05.check_softmax(wrong)
+        ch05.check_softmax.strict(wrong)
 
 
 def _no_keepdims_in_sum(z):
@@ -135,7 +135,7 @@ def _no_keepdims_in_max(z):
 @pytest.mark.parametrize("wrong", [_no_keepdims_in_sum, _no_keepdims_in_max])
 def test_softmax_without_keepdims_gets_the_keepdims_hint(wrong):
     with pytest.raises(ExerciseError, match=r"broadcast.*shape \(2, 3\).*keepdims=True \(shape \(n, 1\)\)"):
-        ch05.check_softmax(wrong)
+        ch05.check_softmax.strict(wrong)
 
 
 @pytest.mark.parametrize("wrong", [_no_keepdims_in_sum, _no_keepdims_in_max])
@@ -145,7 +145,7 @@ def test_softmax_without_keepdims_on_square_logits(wrong):
         return wrong(z) if z.shape[0] == z.shape[1] else _softmax(z)
 
     with pytest.raises(ExerciseError, match=r"square logits.*rows are mixed up with your columns.*keepdims=True"):
-        ch05.check_softmax(only_square_wrong)
+        ch05.check_softmax.strict(only_square_wrong)
 
 
 def test_softmax_returning_log_softmax():
@@ -154,7 +154,7 @@ def test_softmax_returning_log_softmax():
         return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
 
     with pytest.raises(ExerciseError, match=r"<= 0 and exp\(\) of each row sums to 1.*log-probabilities"):
-        ch05.check_softmax(log_softmax)
+        ch05.check_softmax.strict(log_softmax)
 
 
 # ------------------------------------------------------------------ labels needed
@@ -166,7 +166,7 @@ def _needed(table, target):
 
 def test_labels_needed_correct_including_own_table(capsys):
     own = pd.DataFrame({"n_labels": [50, 100, 1168], "accuracy": [0.87, 0.95, 0.98]})
-    ch05.check_labels_needed(_needed, table=own)
+    ch05.check_labels_needed.strict(_needed, table=own)
     assert "✓ Correct!" in capsys.readouterr().out
     assert ch05.reference_labels_needed(own, 0.95) == 100
     assert ch05.reference_labels_needed(own, 0.99) is None
@@ -175,16 +175,16 @@ def test_labels_needed_correct_including_own_table(capsys):
 def test_labels_needed_slips():
     strict = lambda t, x: _needed(t[t["accuracy"] > x], x)          # > instead of >=
     with pytest.raises(ExerciseError, match="'at least' means >=, not >"):
-        ch05.check_labels_needed(strict)
+        ch05.check_labels_needed.strict(strict)
     first_row = lambda t, x: int(t[t["accuracy"] >= x]["n_labels"].iloc[0]) if (t["accuracy"] >= x).any() else None
     with pytest.raises(ExerciseError, match=r"rows are not sorted.*smallest n_labels.*\(300\)"):
-        ch05.check_labels_needed(first_row)
+        ch05.check_labels_needed.strict(first_row)
     returns_acc = lambda t, x: float(t[t["accuracy"] >= x]["accuracy"].min())
     with pytest.raises(ExerciseError, match="an accuracy"):
-        ch05.check_labels_needed(returns_acc)
+        ch05.check_labels_needed.strict(returns_acc)
     never_none = lambda t, x: _needed(t, x) or int(t["n_labels"].max())
     with pytest.raises(ExerciseError, match="no row reaches the target, so return None"):
-        ch05.check_labels_needed(never_none)
+        ch05.check_labels_needed.strict(never_none)
     always_none = lambda t, x: None
     with pytest.raises(ExerciseError, match="got None"):
-        ch05.check_labels_needed(always_none)
+        ch05.check_labels_needed.strict(always_none)

@@ -10,7 +10,7 @@ from bplab.pca import principal_angles
 
 # --------------------------------------------------------- reconstruction error
 def test_reconstruction_error_passes(capsys):
-    ch06.check_reconstruction_error(lambda X, R: np.mean((R - X) ** 2))
+    ch06.check_reconstruction_error.strict(lambda X, R: np.mean((R - X) ** 2))
     assert capsys.readouterr().out.startswith("✓ Correct!")
 
 
@@ -28,19 +28,19 @@ def test_reconstruction_error_passes(capsys):
 ])
 def test_reconstruction_error_slips(fn, match):
     with pytest.raises(ExerciseError, match=match):
-        ch06.check_reconstruction_error(fn)
+        ch06.check_reconstruction_error.strict(fn)
 
 
 def test_not_written_yet():
     def reconstruction_error(X, R):
         raise NotImplementedError
     with pytest.raises(ExerciseError, match="not written yet"):
-        ch06.check_reconstruction_error(reconstruction_error)
+        ch06.check_reconstruction_error.strict(reconstruction_error)
 
 
 # ------------------------------------------------------------- PCA projection
 def test_pca_projection_passes(capsys):
-    ch06.check_pca_projection(lambda X, mean, V: (X - mean) @ V.T)
+    ch06.check_pca_projection.strict(lambda X, mean, V: (X - mean) @ V.T)
     assert "✓ Correct!" in capsys.readouterr().out
 
 
@@ -63,7 +63,7 @@ def test_pca_projection_case_is_a_real_pca():
 ])
 def test_pca_projection_slips(fn, match):
     with pytest.raises(ExerciseError, match=match):
-        ch06.check_pca_projection(fn)
+        ch06.check_pca_projection.strict(fn)
 
 
 # ------------------------------------------------------------ parameter count
@@ -76,7 +76,7 @@ def test_param_count_passes(capsys):
     def count_params(sizes):
         full = sizes + sizes[-2::-1]
         return sum(a * b + b for a, b in zip(full[:-1], full[1:]))
-    ch06.check_param_count(count_params)
+    ch06.check_param_count.strict(count_params)
     assert "4744" in capsys.readouterr().out
 
 
@@ -95,7 +95,7 @@ def _enc(sizes):
 ])
 def test_param_count_slips(fn, match):
     with pytest.raises(ExerciseError, match=match):
-        ch06.check_param_count(fn)
+        ch06.check_param_count.strict(fn)
 
 
 # ------------------------------------------------------------ principal angles
@@ -107,8 +107,8 @@ def _good(A, B):
 
 
 def test_principal_angles_passes(capsys):
-    ch06.check_principal_angles(_good)
-    ch06.check_principal_angles(lambda A, B: principal_angles(A, B, degrees=True))
+    ch06.check_principal_angles.strict(_good)
+    ch06.check_principal_angles.strict(lambda A, B: principal_angles(A, B, degrees=True))
     assert capsys.readouterr().out.count("✓ Correct!") == 2
 
 
@@ -149,16 +149,16 @@ def test_same_subspace_case_needs_clipping():
 
 
 def test_messages_never_say_lambda():
-    checks = [(ch06.check_reconstruction_error, lambda X, R: np.sum((R - X) ** 2)),
-              (ch06.check_pca_projection, lambda X, mean, V: X @ V.T),
-              (ch06.check_param_count, lambda s: 7),
-              (ch06.check_principal_angles, lambda A, B: _good(A, B) + 1)]
+    checks = [(ch06.check_reconstruction_error.strict, lambda X, R: np.sum((R - X) ** 2)),
+              (ch06.check_pca_projection.strict, lambda X, mean, V: X @ V.T),
+              (ch06.check_param_count.strict, lambda s: 7),
+              (ch06.check_principal_angles.strict, lambda A, B: _good(A, B) + 1)]
     for check, fn in checks:
         with pytest.raises(ExerciseError) as info:
             check(fn)
         assert "<lambda>" not in str(info.value) and "lambda" not in str(info.value)
     with pytest.raises(ExerciseError, match=r"^count_params\(\[64, 8\]\) = 7"):
-        ch06.check_param_count(lambda s: 7)
+        ch06.check_param_count.strict(lambda s: 7)
 
 
 @pytest.mark.parametrize("fn, match", [
@@ -174,11 +174,11 @@ def test_messages_never_say_lambda():
 ])
 def test_principal_angles_slips(fn, match):
     with pytest.raises(ExerciseError, match=match):
-        ch06.check_principal_angles(fn)
+        ch06.check_principal_angles.strict(fn)
 
 
 def test_learner_crash_is_reported():
     with pytest.raises(ExerciseError, match="raised ZeroDivisionError"):
-        ch06.check_param_count(lambda s: 1 / 0)
+        ch06.check_param_count.strict(lambda s: 1 / 0)
     with pytest.raises(ExerciseError, match="function"):
-        ch06.check_reconstruction_error(0.5)
+        ch06.check_reconstruction_error.strict(0.5)
