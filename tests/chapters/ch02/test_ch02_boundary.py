@@ -80,7 +80,9 @@ def test_plot_decision_boundary_draws_contour_points_labels(toy):
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["class 0", "class 1"]
     from matplotlib.collections import PathCollection
-    scatters = [c for c in ax.collections if type(c) is PathCollection]
+    # (matplotlib < 3.8 also adds one unlabelled PathCollection per contour level)
+    scatters = [c for c in ax.collections
+                if type(c) is PathCollection and not c.get_label().startswith("_")]
     assert len(scatters) == 2
     offsets = np.concatenate([c.get_offsets() for c in scatters])
     assert len(offsets) == len(X)              # every data point is drawn
