@@ -70,18 +70,21 @@ def _stub(x):
 
 def test_untouched_stub_says_not_written_yet_without_a_traceback(capsys):
     assert _check_double(_stub) is None
+    assert not _check_double.passes(_stub)
     assert capsys.readouterr().out == ("… my_double is not written yet: replace `raise "
                                        "NotImplementedError` with your code, then run its cell "
                                        "and this one again\n")
 
 
 def test_a_slip_is_named_and_nothing_raises(capsys):
-    assert _check_double(lambda x: x) is False
+    assert _check_double(lambda x: x) is None
+    assert not _check_double.passes(lambda x: x)
     assert capsys.readouterr().out == "✗ my_double returned its input unchanged: multiply it by 2\n"
 
 
 def test_right_answer_is_confirmed(capsys):
-    assert _check_double(lambda x: 2 * x) is True
+    assert _check_double(lambda x: 2 * x) is None
+    assert _check_double.passes(lambda x: 2 * x)
     assert capsys.readouterr().out == "✓ Correct! my_double doubles.\n"
 
 

@@ -36,31 +36,38 @@ class NotWrittenYet(ExerciseError):
 
 def exercise_check(verify):
     """Make a notebook check out of ``verify`` (which raises ExerciseError or calls passed()):
-    it prints one line and returns True (right), False (a slip) or None (not written yet)."""
+    it prints one line and never raises (it returns nothing, so a notebook shows only that
+    line). ``check.strict`` is ``verify`` itself, and ``check.passes(...)`` says quietly
+    whether an answer is right."""
     @functools.wraps(verify)
     def check(*args, **kwargs):
         try:
             verify(*args, **kwargs)
         except NotWrittenYet as e:
             print(f"… {e}")
-            return None
         except ExerciseError as e:
             print(f"✗ {e}")
-            return False
+
+    def passes(*args, **kwargs) -> bool:
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                verify(*args, **kwargs)
+            except ExerciseError:
+                return False
         return True
 
     check.strict = verify
+    check.passes = passes
     return check
 
 
 def yours_or_ours(fn, ours, check, label: str):
     """The learner's ``fn`` if it passes ``check`` (quietly), else bplab's ``ours``, saying which,
     so that the rest of a chapter runs whether or not an exercise is done yet."""
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        ok = check(fn)
+    ok = check.passes(fn)
     print(f"{label}: using {'your' if ok else 'bplab’s'} version"
           + ("" if ok else " (yours is not finished yet)"))
     return fn if ok else ours
