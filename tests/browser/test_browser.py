@@ -386,6 +386,22 @@ def exercise_widget(page, k, w, report, stem, divergence, redraw_timeout=REDRAW_
     return labels, problems
 
 
+JS_COLLAPSED_INPUTS = """() => document.querySelectorAll(
+    '.jp-Notebook .jp-Cell .jp-InputPlaceholder').length"""
+
+
+def check_solutions_collapsed(page, lab, relpath):
+    """Every worked solution (a code cell with nbgrader's ### BEGIN SOLUTION) opens collapsed:
+    JupyterLab shows its placeholder bar, not the answer, until the learner clicks it."""
+    import json
+    cells = json.loads((lab.root_dir / relpath).read_text())["cells"]
+    solutions = sum(1 for c in cells if c["cell_type"] == "code"
+                    and "### BEGIN SOLUTION" in "".join(c["source"]))
+    collapsed = page.evaluate(JS_COLLAPSED_INPUTS)
+    assert collapsed == solutions, (f"{relpath}: {solutions} solution cells, but JupyterLab shows "
+                                    f"{collapsed} collapsed inputs on opening")
+
+
 def learner_session(page, lab, relpath, *, divergence_table=DIVERGENCE, min_widgets=0,
                     redraw_timeout=REDRAW_TIMEOUT):
     """Open, restart + run all, check outputs, then drive every widget. Returns the report."""
@@ -395,6 +411,7 @@ def learner_session(page, lab, relpath, *, divergence_table=DIVERGENCE, min_widg
     SCREENSHOT_DIR.mkdir(exist_ok=True)
     open_notebook(page, lab, relpath)
     page.wait_for_timeout(500)       # let the widget manager try to render saved widget views
+    check_solutions_collapsed(page, lab, relpath)
     for stale in page.evaluate(JS_STALE_WIDGETS):
         report.findings.append(f"on opening, before running: cell {stale['cell']} shows "
                                f"{stale['text'][:90]!r}")
