@@ -17,14 +17,12 @@ from __future__ import annotations
 __all__ = ["claim"]
 
 
-def claim(statement: str, holds, measured: str = "") -> bool:
+def claim(statement: str, holds, measured: str = "") -> None:
     """Print ``✓ statement`` if ``holds`` is true, else ``✗ statement (measured: ...)``.
 
-    Never raises: a run that ends differently must not stop the learner's notebook.
-    Returns whether the claim held."""
-    ok = bool(holds)
-    if ok:
+    Never raises (a run that ends differently must not stop the learner's notebook) and
+    returns nothing (so a notebook shows only the printed line)."""
+    if holds:
         print(f"✓ {statement}")
     else:
         print(f"✗ {statement} — not so in this run" + (f" (measured: {measured})" if measured else ""))
-    return ok
