@@ -51,8 +51,9 @@ __all__ = [
 
 # --------------------------------------------------------------------------- shipped data
 
-#: The shipped .npz files live in the repository's ``data/`` folder, or in the folder named
-#: by this environment variable.
+#: The shipped .npz files live in the folder named by this environment variable when it is set,
+#: else in the installed package's ``_course/data`` (a wheel carries them there), else in the
+#: repository's ``data/`` folder (a clone, or an editable install of one).
 DATA_DIR_ENV = "BPLAB_DATA_DIR"
 
 #: sha256 over ``images.tobytes() + labels.tobytes()`` of the C-contiguous uint8 arrays.
@@ -70,11 +71,18 @@ _SPECS = {
 _CACHE: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
 
+_PACKAGE = Path(__file__).resolve().parent
+_INSTALLED_DATA = _PACKAGE / "_course" / "data"     # in a built wheel (setup.py puts it there)
+_CLONE_DATA = _PACKAGE.parent / "data"               # in a clone
+
+
 def _data_dir() -> Path:
     """The folder holding the data files. The environment variable is read on every load, so
     setting it later (e.g. in a test) takes effect."""
     env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+    if env:
+        return Path(env)
+    return _INSTALLED_DATA if _INSTALLED_DATA.is_dir() else _CLONE_DATA
 
 
 def _content_sha256(images: np.ndarray, labels: np.ndarray) -> str:
@@ -87,9 +95,13 @@ def _content_sha256(images: np.ndarray, labels: np.ndarray) -> str:
 def _load_raw(name: str) -> tuple[np.ndarray, np.ndarray]:
     """The verified uint8 ``images`` (N, side*side) and ``labels`` (N,) (cached, read-only)."""
     fname, n, side, _ = _SPECS[name]
-    path = _data_dir() / fname
-    restore = (f"it ships with the bplab repository: restore it with `git checkout data/{fname}` "
-               f"(or re-clone), or rebuild it with tools/extract_data.py")
+    folder = _data_dir()
+    path = folder / fname
+    if folder == _INSTALLED_DATA:
+        restore = "it ships inside the bplab package: reinstall it (pip install --force-reinstall bplab)"
+    else:
+        restore = (f"it ships with the bplab repository: restore it with `git checkout data/{fname}` "
+                   f"(or re-clone), or rebuild it with tools/extract_data.py")
     if os.environ.get(DATA_DIR_ENV):
         restore += f"; note {DATA_DIR_ENV} is set to {os.environ[DATA_DIR_ENV]!r}"
     try:

@@ -23,38 +23,18 @@ from pathlib import Path
 
 import nbformat
 
+# One implementation, shared with `bplab copy --student` (the installed command has no tools/).
+from bplab.course import BEGIN, END, heads_a_solution, is_solution  # noqa: F401  (re-exported)
+from bplab.course import student_version as _student_version
+
 REPO = Path(__file__).resolve().parent.parent
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-
-
-def is_solution(cell) -> bool:
-    return cell.cell_type == "code" and BEGIN in cell.source
-
-
-def heads_a_solution(cell) -> bool:
-    text = cell.source.lstrip("#* _>").lower()
-    return cell.cell_type == "markdown" and text.startswith("solution")
 
 
 def student_version(nb):
-    """A copy of ``nb`` without solution cells (and their headings), outputs cleared."""
-    cells, dropped = [], 0
-    for i, cell in enumerate(nb.cells):
-        nxt = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
-        if is_solution(cell):
-            if END not in cell.source:
-                raise ValueError(f"cell {i}: {BEGIN} without {END}")
-            dropped += 1
-            continue
-        if heads_a_solution(cell) and nxt is not None and is_solution(nxt):
-            continue
-        cell = nbformat.from_dict(dict(cell))
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-        cells.append(cell)
-    out = nbformat.from_dict(dict(nb))
-    out.cells = cells
-    return out, dropped
+    """A copy of ``nb`` (a NotebookNode) without solution cells (and their headings), outputs
+    cleared, and the number of solutions dropped (bplab.course.student_version)."""
+    out, dropped = _student_version(nb)
+    return nbformat.from_dict(out), dropped
 
 
 def main(argv):

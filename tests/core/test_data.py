@@ -439,3 +439,20 @@ def test_toy_bad_inputs(call, exc, fragment):
 def test_make_toy_passes_options():
     X, y = data.make_toy("circles", noise=0.0, factor=0.25)
     np.testing.assert_allclose(np.hypot(*X[y == 1].T), 0.3)
+
+
+def test_data_dir_prefers_the_installed_copy(monkeypatch, tmp_path):
+    """An installed bplab carries the data in bplab/_course/data (setup.py); tests/packaging
+    checks the real wheel, this the choice of folder."""
+    monkeypatch.delenv("BPLAB_DATA_DIR", raising=False)
+    installed = tmp_path / "_course" / "data"
+    monkeypatch.setattr(data, "_INSTALLED_DATA", installed)
+    assert data._data_dir() == REPO / "data"           # no installed copy: the clone's
+    installed.mkdir(parents=True)
+    for fname in ("digits.npz", "mnist_subset.npz"):
+        shutil.copy(REPO / "data" / fname, installed / fname)
+    assert data._data_dir() == installed
+    assert data.load_digits()[0].shape == (1797, 64)
+    (installed / "digits.npz").unlink()
+    with pytest.raises(ValueError, match=r"reinstall it \(pip install --force-reinstall bplab\)"):
+        data.load_digits()

@@ -10,6 +10,8 @@ PACKAGE = Path(bplab.__file__).resolve().parent
 CORE = ["engine", "layers", "activations", "losses", "init", "network", "autoencoder", "optim",
         "training", "gradcheck"]
 UTILITIES = ["data", "metrics", "pca", "_validate"]
+# The `bplab` command (python -m bplab): copies the shipped course into a folder, opens JupyterLab.
+COMMAND = ["course", "cli", "__main__"]
 
 
 def _imports(path):
@@ -23,15 +25,17 @@ def _imports(path):
                 yield a.name, []
 
 
-def test_top_level_holds_only_core_and_utilities():
+def test_top_level_holds_only_core_utilities_and_the_command():
     modules = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
-    assert modules == sorted(CORE + UTILITIES)
-    folders = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__")
+    assert modules == sorted(CORE + UTILITIES + COMMAND)
+    # _course/ (the shipped notebooks and data) exists only in a built package (setup.py)
+    folders = sorted(p.name for p in PACKAGE.iterdir()
+                     if p.is_dir() and p.name not in ("__pycache__", "_course"))
     assert folders == ["chapters"]
 
 
 def test_no_core_or_utility_module_imports_a_chapter():
-    for name in CORE + UTILITIES:
+    for name in CORE + UTILITIES + COMMAND:
         for module, _ in _imports(PACKAGE / f"{name}.py"):
             assert "chapters" not in module, f"bplab/{name}.py imports {module}"
 
