@@ -18,7 +18,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION = 1
 # A cell that runs 5 minutes is a hung kernel, not a slow one: fail it instead of waiting 33.
 NBVAL_FLAGS = --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: help lab test test-fast test-notebooks test-perturbed test-lowest test-browser bench notebooks student clean
+.PHONY: help lab test test-fast test-notebooks test-perturbed test-lowest test-browser test-package site test-site bench notebooks student clean
 
 help:
 	@echo "make lab            open the course in JupyterLab (127.0.0.1:$(PORT), with a token)"
@@ -27,6 +27,9 @@ help:
 	@echo "make test-lowest    the whole suite again with the lowest versions pyproject.toml allows"
 	@echo "make test-perturbed every notebook again with 1e-12 noise on weights and data (nbval)"
 	@echo "make test-browser   drive JupyterLab in headless Chromium (installs chromium + playwright)"
+	@echo "make test-package   build the wheel, install it in a fresh venv, bplab copy + nbval there"
+	@echo "make site           build the course website into site/_build/html"
+	@echo "make test-site      open every page of the website in headless Chromium"
 	@echo "make student        write the notebooks without their solutions into student/"
 	@echo "make bench          speed comparisons (benchmarks/)"
 	@echo "make notebooks      run each notebook's text source (.md) into its .ipynb and save the outputs"
@@ -97,6 +100,17 @@ test-lowest: $(LOWEST_VENV)/.installed-test
 test-browser: $(VENV)/.installed-test
 	bash tools/install_browser.sh $(PY)
 	$(PY) -m pytest -m browser tests/browser/test_browser.py -p no:cacheprovider
+
+# The course as a user who installs the package meets it (tests/packaging/test_wheel.py): the wheel
+# (`pip wheel .`) and the sdist must carry data/ and the notebooks (setup.py copies them in at build
+# time); the wheel goes into a fresh venv (not editable), which loads both data sets, runs
+# `bplab copy`, nbval over the copied notebooks and `bplab lab` (127.0.0.1, token). Needs PyPI.
+$(VENV)/.installed-package: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test,package]'
+	touch $@
+
+test-package: $(VENV)/.installed-package
+	$(PY) -m pytest -m package tests/packaging/test_wheel.py -p no:cacheprovider -s
 
 # Each notebook is authored as notebooks/NN_name.md (MyST markdown, paired by notebooks/jupytext.toml):
 # this takes its cells into NN_name.ipynb (unchanged cells keep their ids), runs it in a fresh kernel
