@@ -7,11 +7,19 @@ r"""Exercise checks for chapter 03 (gradient descent and its tuning).
   ``(params, sq)`` with :math:`s \leftarrow \rho s + (1-\rho) g^2,\
   \theta \leftarrow \theta - \eta g / (\sqrt{s} + \epsilon)`
 * :func:`check_max_stable_lr` -- ``max_stable_lr(A)`` returns :math:`2/\lambda_{\max}(A)`
+* :func:`check_sgd_train`     -- ``my_sgd_train(net, X, y, lr, epochs, batch_size, seed)``, the
+  mini-batch SGD loop, must leave the weights ``bplab.fit`` with ``bplab.SGD(lr)`` leaves
+* :func:`check_momentum_train` -- ``my_momentum_train(net, X, y, lr, mu, epochs, batch_size, seed)``,
+  the same loop with one velocity per array, against ``bplab.fit`` with ``SGD(lr, momentum=mu)``
 
 Each check calls your function on a few inputs, compares with the reference, and says what
 is wrong when it is (recognising the usual slips: a wrong sign, a missing factor, the old
-velocity used instead of the new one, ...). A function that still raises
-``NotImplementedError`` gets the specification restated: what it takes and what it returns.
+velocity used instead of the new one, ...). The two training loops are run on a small network
+whose ``loss_and_grads`` is watched, so that the check sees every mini-batch the loop feeds it
+(no shuffling, one order for every epoch, a dropped last batch, ...) before it compares the
+weights with ``bplab.fit``'s and with what each classic slip would have left. A function that
+still raises ``NotImplementedError`` gets the specification restated: what it takes and what it
+returns.
 """
 from __future__ import annotations
 
@@ -20,10 +28,11 @@ import functools
 import numpy as np
 
 from bplab.chapters._shared.feedback import (ExerciseError, NotWrittenYet, as_array, call_learner,
-                                              check_close, check_shape, exercise_check, passed,
-                                              same)
+                                              check_close, check_shape, exercise_check, function_name,
+                                              passed, same)
 
-__all__ = ["check_gd_step", "check_momentum_step", "check_rmsprop_step", "check_max_stable_lr", "SPECS"]
+__all__ = ["check_gd_step", "check_momentum_step", "check_rmsprop_step", "check_max_stable_lr",
+           "check_sgd_train", "check_momentum_train", "SPECS"]
 
 # what each exercise asks for, restated when the learner's function is not written yet
 SPECS = {
@@ -40,17 +49,28 @@ SPECS = {
                      "returns one number: the largest learning rate for which plain gradient descent on "
                      "½ θᵀAθ does not diverge. Section 3 derives it from the eigenvalues of A "
                      "(np.linalg.eigvalsh(A) returns them).",
+    "my_sgd_train": "my_sgd_train(net, X, y, lr, epochs, batch_size, seed) trains net in place and returns "
+                    "nothing: make rng = np.random.default_rng(seed) once; in every epoch draw "
+                    "perm = rng.permutation(len(X)) and walk through it in mini-batches "
+                    "idx = perm[start:start + batch_size] (the last one may be smaller); for each, "
+                    "loss, grads = net.loss_and_grads(X[idx], y[idx]) and p -= lr * g for every array p of "
+                    "net.params with its gradient g.",
+    "my_momentum_train": "my_momentum_train(net, X, y, lr, mu, epochs, batch_size, seed) is my_sgd_train with "
+                         "momentum: before the epochs make one velocity per parameter array, "
+                         "v = np.zeros_like(p); at every step v = mu * v - lr * g, then p += v "
+                         "(in place, for every array of net.params).",
 }
 
 
-def _call(fn, *args, name):
-    """Call the learner's function; if it is not written yet, restate what it should do."""
+def _call(fn, *args, name, spec=None):
+    """Call the learner's function; if it is not written yet, restate what it should do
+    (``SPECS[spec]``, by default ``SPECS[name]``)."""
     if callable(fn):
         try:
             return fn(*args)
         except NotImplementedError:
             raise NotWrittenYet(f"{name} is not written yet: replace `raise NotImplementedError` with "
-                                f"your code.\nWhat it should do: {SPECS[name]}") from None
+                                f"your code. What it should do: {SPECS[spec or name]}") from None
         except Exception as e:
             raise ExerciseError(f"{name} raised {type(e).__name__}: {e}") from e
     return call_learner(fn, *args, name=name)      # explains what to pass instead
@@ -309,3 +329,320 @@ def check_max_stable_lr(max_stable_lr):
     passed(f"2/λ_max. On A = [[3, 2], [2, 6]] your limit is {lim:.4f}: gradient descent at 0.98× it "
            f"ends at loss {below.final_loss:.2e} ({below.status}), at 1.02× it ends at "
            f"{above.final_loss:.2e} ({above.status}).")
+
+
+# --------------------------------------------------------------------------- 5. the SGD loop
+
+# the check's problem: a 4-5-3 tanh network, 23 examples (four mini-batches of 5 and one of 3)
+_LOOP = dict(lr=0.1, epochs=3, batch_size=5, seed=7)
+_MOMENTUM_LOOP = dict(lr=0.05, mu=0.9, epochs=3, batch_size=5, seed=7)
+
+
+def _loop_problem():
+    from bplab.network import MLP
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(23, 4))
+    y = rng.integers(0, 3, size=23)
+    return MLP([4, 5, 3], activation="tanh", seed=1), X, y
+
+
+class _Watched:
+    """Watch a network's ``loss_and_grads``: which rows of X (and which labels) every call got."""
+
+    def __init__(self, net, X, y):
+        self.net, self.X, self.y = net, X, y
+        self.rows = {x.tobytes(): i for i, x in enumerate(X)}
+        self.calls = []                 # per call: the indices of the rows (None: not rows of X), labels ok
+        self.original = net.params      # the list and ...
+        self.arrays = list(net.params)  # ... the arrays the loop should update in place
+        self.start = [p.copy() for p in net.params]
+        plain = net.loss_and_grads
+
+        def loss_and_grads(xb, yb):
+            self.calls.append(self._which(xb, yb))
+            return plain(xb, yb)
+
+        net.loss_and_grads = loss_and_grads
+
+    def _which(self, xb, yb):
+        try:
+            xb = np.ascontiguousarray(np.asarray(xb, dtype=np.float64))
+            idx = np.array([self.rows[x.tobytes()] for x in xb.reshape(len(xb), -1)], dtype=int)
+        except (KeyError, TypeError, ValueError):
+            return None, False
+        try:
+            labels_ok = np.array_equal(np.asarray(yb).reshape(-1), self.y[idx])
+        except (TypeError, ValueError):
+            labels_ok = False
+        return idx, labels_ok
+
+
+def _fit_batches(n, epochs, batch_size, seed):
+    """The mini-batches bplab.fit makes: one rng.permutation per epoch, cut in order."""
+    rng = np.random.default_rng(seed)
+    batches = []
+    for _ in range(epochs):
+        perm = rng.permutation(n)
+        batches += [perm[s:s + batch_size] for s in range(0, n, batch_size)]
+    return batches
+
+
+def _check_batches(watch, name, *, epochs, batch_size, seed):
+    """Raise ExerciseError naming what is wrong with the mini-batches the loop fed the network."""
+    n = len(watch.X)
+    calls = watch.calls
+    per_epoch = -(-n // batch_size)
+    last = n - (per_epoch - 1) * batch_size
+    plan = (f"with {n} examples and batch_size={batch_size} every epoch has {per_epoch} mini-batches "
+            f"({per_epoch - 1} of {batch_size} and a last one of {last}), {per_epoch * epochs} in {epochs} epochs")
+    if not calls:
+        raise ExerciseError(f"{name} never called net.loss_and_grads: for every mini-batch, "
+                            "loss, grads = net.loss_and_grads(X[idx], y[idx]) gives the gradients to step with")
+    if any(idx is None for idx, _ in calls):
+        raise ExerciseError("a mini-batch held rows that are not rows of X: pass X[idx] (whole rows of the "
+                            "data, as they are) to net.loss_and_grads")
+    if not all(ok for _, ok in calls):
+        raise ExerciseError("the labels do not travel with their examples: index X and y with the same "
+                            "indices, net.loss_and_grads(X[idx], y[idx])")
+    sizes = [len(idx) for idx, _ in calls]
+    want = _fit_batches(n, epochs, batch_size, seed)
+    if sizes != [len(b) for b in want]:
+        if len(calls) == epochs * (n // batch_size) and set(sizes) == {batch_size}:
+            raise ExerciseError(f"the last, smaller mini-batch of every epoch is dropped: {plan}. "
+                                "range(0, len(X), batch_size) with idx = perm[start:start + batch_size] keeps it")
+        if len(calls) == epochs * per_epoch and set(sizes) == {batch_size}:
+            raise ExerciseError(f"all {len(calls)} mini-batches had {batch_size} examples, so within an epoch some "
+                                "examples came twice and others not at all: it looks like a new permutation was "
+                                "drawn for every mini-batch. Draw ONE permutation per epoch and cut all of that "
+                                f"epoch's mini-batches from it; the last one holds the {last} left over")
+        if len(calls) == epochs and set(sizes) == {n}:
+            raise ExerciseError(f"every step used the whole data set (one step per epoch): cut each epoch into "
+                                f"mini-batches instead; {plan}")
+        if sizes == [len(b) for b in want[:per_epoch]]:
+            raise ExerciseError(f"only one epoch was run: repeat the shuffle-and-step loop `epochs` times; {plan}")
+        shown = sizes[:8] + (["…"] if len(sizes) > 8 else [])
+        raise ExerciseError(f"the network saw {len(calls)} mini-batches of sizes {shown}, but {plan}")
+    got = [idx for idx, _ in calls]
+    epochs_seen = [np.concatenate(got[e * per_epoch:(e + 1) * per_epoch]) for e in range(epochs)]
+    if all(np.array_equal(e, np.arange(n)) for e in epochs_seen):
+        raise ExerciseError("no shuffling: the mini-batches come in the data's own order in every epoch. "
+                            "Draw perm = rng.permutation(len(X)) at the start of each epoch and cut the "
+                            "mini-batches from it")
+    if not all(np.array_equal(np.sort(e), np.arange(n)) for e in epochs_seen):
+        raise ExerciseError("within an epoch some examples came twice and others not at all: a new permutation "
+                            "was drawn for every mini-batch. Draw ONE permutation per epoch and cut all of that "
+                            "epoch's mini-batches from it, so that each example is used exactly once per epoch")
+    if epochs > 1 and all(np.array_equal(e, epochs_seen[0]) for e in epochs_seen):
+        raise ExerciseError("every epoch used the same shuffled order: draw a new permutation at the start of "
+                            "EVERY epoch, from one generator made before the loop "
+                            "(np.random.default_rng(seed) made inside the loop starts the same sequence again)")
+    if any(not np.array_equal(a, b) for a, b in zip(got, want)):
+        raise ExerciseError("your shuffled order is not the one bplab.fit uses, so the weights cannot be compared: "
+                            "make rng = np.random.default_rng(seed) once, before the epochs, draw "
+                            "perm = rng.permutation(len(X)) at the start of each epoch (and nothing else from rng), "
+                            "and cut it in order, idx = perm[start:start + batch_size]")
+
+
+def _reference_loop(net, X, y, *, epochs, batch_size, seed, step, epoch_start=None):
+    """bplab.fit's loop with any update rule ``step(params, grads, state, batch_len)`` (and
+    ``epoch_start(state, params, epoch)`` called before each epoch): used to find out which slip a
+    learner's loop made."""
+    state = {}
+    per_epoch = -(-len(X) // batch_size)
+    for k, idx in enumerate(_fit_batches(len(X), epochs, batch_size, seed)):
+        if epoch_start is not None and k % per_epoch == 0:
+            epoch_start(state, net.params, k // per_epoch)
+        _, grads = net.loss_and_grads(X[idx], y[idx])
+        step(net.params, grads, state, len(idx))
+    return net.params
+
+
+def _same_params(a, b) -> bool:
+    return all(_same(p, q) for p, q in zip(a, b))
+
+
+def _check_in_place(watch, name, want):
+    """The loop must update the model's own arrays in place."""
+    net = watch.net
+    same_arrays = (isinstance(net.params, list) and len(net.params) == len(watch.arrays)
+                   and all(p is q for p, q in zip(net.params, watch.arrays)))
+    if same_arrays and _same_params(net.params, watch.start):
+        raise ExerciseError(f"net.params did not change: {name} trained copies. `p = p - lr * g` makes a new "
+                            "array and points the name p at it, leaving the model's own array as it was; "
+                            "update it in place: p -= lr * g (or p[...] = p - lr * g)")
+    if not same_arrays:
+        how = "net.params = [...]" if net.params is not watch.original else "net.params[i] = ..."
+        right = " The numbers are right, but" if _same_params(net.params, want) else ""
+        raise ExerciseError(f"the arrays of net.params were replaced by new ones ({how}).{right} update the "
+                            "model's own arrays in place, p -= lr * g, as bplab's optimisers do, so that "
+                            "everything that holds them (an optimiser, a plot, your own variables) sees the change")
+
+
+def _compare_with_slips(name, net, want, slips):
+    """Name the slip whose weights the learner's ``net`` ended with, or report the worst
+    difference from ``want`` (bplab.fit's weights)."""
+    got = net.params
+    if _same_params(got, want):
+        return
+    for message, params in slips:
+        if _same_params(got, params):
+            raise ExerciseError(message)
+    for pname, g, w in zip(net.param_names(), got, want):
+        check_close(f"{pname} after {name}'s training", g, w, rtol=1e-9, atol=1e-12)
+
+
+def _run_loop(fn, name, spec, args):
+    """Run the learner's loop on the check's problem: (the watched network, X, y)."""
+    net, X, y = _loop_problem()
+    watch = _Watched(net, X, y)
+    _call(fn, net, X.copy(), y.copy(), *args, name=name, spec=spec)
+    return watch, X, y
+
+
+@exercise_check
+def check_sgd_train(my_sgd_train):
+    """``my_sgd_train(net, X, y, lr, epochs, batch_size, seed)`` is bplab.fit's loop with plain SGD:
+    shuffle with ``np.random.default_rng(seed).permutation`` each epoch, cut mini-batches (the last
+    one may be smaller), ``net.loss_and_grads(xb, yb)``, ``p -= lr * g`` for every array in place."""
+    from bplab.optim import SGD
+    from bplab.training import fit
+
+    lr, epochs, bs, seed = _LOOP["lr"], _LOOP["epochs"], _LOOP["batch_size"], _LOOP["seed"]
+    name = function_name(my_sgd_train, "my_sgd_train")
+    watch, X, y = _run_loop(my_sgd_train, name, "my_sgd_train", (lr, epochs, bs, seed))
+    _check_batches(watch, name, epochs=epochs, batch_size=bs, seed=seed)
+
+    ref, _, _ = _loop_problem()
+    fit(ref, X, y, optimizer=SGD(lr), epochs=epochs, batch_size=bs, seed=seed, progress=False)
+    _check_in_place(watch, name, ref.params)
+
+    def variant(update):
+        """The weights a loop that updates each array with ``update(i, p, g, batch_len)`` leaves."""
+        def step(params, grads, state, nb):
+            for i, (p, g) in enumerate(zip(params, grads)):
+                update(i, p, g, nb)
+        net, _, _ = _loop_problem()
+        return _reference_loop(net, X, y, epochs=epochs, batch_size=bs, seed=seed, step=step)
+
+    def sub(p, d):
+        p -= d
+
+    slips = [
+        ("the weights went uphill: you added the gradient. It points where the loss grows fastest, so "
+         "subtract it: p -= lr * g", variant(lambda i, p, g, nb: sub(p, -lr * g))),
+        ("the step ignores the learning rate: p -= lr * g, not p -= g", variant(lambda i, p, g, nb: sub(p, g))),
+        ("the learning rate is applied twice (the steps are lr**2 * g): multiply the gradient by lr once, "
+         "p -= lr * g", variant(lambda i, p, g, nb: sub(p, lr * lr * g))),
+        ("the learning rate is applied twice (the steps are 2 * lr * g): subtract lr * g once per step",
+         variant(lambda i, p, g, nb: sub(p, 2 * lr * g))),
+        ("every step is batch_size times too small: net.loss_and_grads already returns the gradient of the "
+         "MEAN loss over the mini-batch, so do not divide by its size again",
+         variant(lambda i, p, g, nb: sub(p, lr * g / nb))),
+        ("only the weights W moved; the biases b kept their first values: update every array of net.params "
+         "([W1, b1, W2, b2, ...], each with its own gradient)",
+         variant(lambda i, p, g, nb: sub(p, lr * g) if i % 2 == 0 else None)),
+        ("only the biases b moved; the weights W kept their first values: update every array of net.params "
+         "([W1, b1, W2, b2, ...], each with its own gradient)",
+         variant(lambda i, p, g, nb: sub(p, lr * g) if i % 2 == 1 else None)),
+    ]
+    _compare_with_slips(name, watch.net, ref.params, slips)
+    per_epoch = -(-len(X) // bs)
+    passed(f"{name} trained the check's 4-5-3 network ({len(X)} examples, {epochs} epochs of {per_epoch} "
+           f"mini-batches, the last of each epoch {len(X) - (per_epoch - 1) * bs} examples) to the same weights "
+           f"as bplab.fit(net, X, y, optimizer=bplab.SGD({lr}), epochs={epochs}, batch_size={bs}, seed={seed}): "
+           "shuffle, cut, backprop, step.")
+
+
+# --------------------------------------------------------------------------- 6. momentum in the loop
+
+def _explain_crash(e, name):
+    """A crash that usually means one velocity was shared by arrays of different shapes."""
+    cause = e.__cause__
+    text = str(cause) if cause is not None else ""
+    if isinstance(cause, ValueError) and any(w in text for w in ("broadcast", "inhomogeneous", "shape")):
+        return ExerciseError(f"{name} raised ValueError ({text}): this usually means one velocity is shared "
+                             "by arrays of different shapes. Keep one velocity per parameter array, "
+                             "velocity = [np.zeros_like(p) for p in net.params], and step each array with "
+                             "its own: v = mu * v - lr * g; p += v")
+    return e
+
+
+@exercise_check
+def check_momentum_train(my_momentum_train):
+    """``my_momentum_train(net, X, y, lr, mu, epochs, batch_size, seed)``: the SGD loop with one
+    velocity per parameter array, ``v = mu * v - lr * g; p += v``, against bplab.fit with
+    ``SGD(lr, momentum=mu)``."""
+    from bplab.optim import SGD
+    from bplab.training import fit
+
+    lr, mu = _MOMENTUM_LOOP["lr"], _MOMENTUM_LOOP["mu"]
+    epochs, bs, seed = _MOMENTUM_LOOP["epochs"], _MOMENTUM_LOOP["batch_size"], _MOMENTUM_LOOP["seed"]
+    name = function_name(my_momentum_train, "my_momentum_train")
+    try:
+        watch, X, y = _run_loop(my_momentum_train, name, "my_momentum_train", (lr, mu, epochs, bs, seed))
+    except NotWrittenYet:
+        raise
+    except ExerciseError as e:
+        raise _explain_crash(e, name) from None
+    _check_batches(watch, name, epochs=epochs, batch_size=bs, seed=seed)
+
+    ref, _, _ = _loop_problem()
+    fit(ref, X, y, optimizer=SGD(lr, momentum=mu), epochs=epochs, batch_size=bs, seed=seed, progress=False)
+    _check_in_place(watch, name, ref.params)
+
+    def variant(update, *, every_epoch=False):
+        """The weights a loop that updates each array with ``update(velocities, i, p, g)`` leaves,
+        the velocities made before the first epoch (or before every epoch)."""
+        def epoch_start(state, params, epoch):
+            if epoch == 0 or every_epoch:
+                state["v"] = [np.zeros_like(p) for p in params]
+
+        def step(params, grads, state, nb):
+            for i, (p, g) in enumerate(zip(params, grads)):
+                update(state["v"], i, p, g)
+        net, _, _ = _loop_problem()
+        return _reference_loop(net, X, y, epochs=epochs, batch_size=bs, seed=seed, step=step,
+                               epoch_start=epoch_start)
+
+    def right(v, i, p, g):
+        v[i] = mu * v[i] - lr * g
+        p += v[i]
+
+    def reset(v, i, p, g):                      # a new zero velocity at every step
+        p += mu * 0.0 - lr * g
+
+    def uphill(v, i, p, g):
+        v[i] = mu * v[i] + lr * g
+        p += v[i]
+
+    # (v = mu v - lr g with p -= v is the same walk uphill: its velocity is minus this one)
+    def old_velocity(v, i, p, g):
+        p += v[i]
+        v[i] = mu * v[i] - lr * g
+
+    def no_lr(v, i, p, g):
+        v[i] = mu * v[i] - g
+        p += v[i]
+
+    def no_mu(v, i, p, g):
+        v[i] = v[i] - lr * g
+        p += v[i]
+
+    slips = [
+        ("the velocity starts from zero at every step, so this is plain SGD: make the velocities once, "
+         "before the epochs, and keep them from step to step (that memory is the momentum)", variant(reset)),
+        ("the velocity is reset at the start of every epoch: make it once, before the epoch loop, so that it "
+         "carries on from one epoch to the next as bplab.SGD's does", variant(right, every_epoch=True)),
+        ("the parameters go uphill: with v = mu * v - lr * g (minus the gradient) the velocity points "
+         "downhill, and p += v follows it; v = mu * v + lr * g, or p -= v, walks up the slope",
+         variant(uphill)),
+        ("the parameters moved by the OLD velocity: update the velocity first (v = mu * v - lr * g), "
+         "then p += v", variant(old_velocity)),
+        ("the gradient is not scaled by the learning rate: v = mu * v - lr * g", variant(no_lr)),
+        ("the old velocity is not decayed: multiply it by mu, v = mu * v - lr * g", variant(no_mu)),
+    ]
+    _compare_with_slips(name, watch.net, ref.params, slips)
+    passed(f"{name} leaves the same weights as bplab.fit(net, X, y, optimizer=bplab.SGD({lr}, momentum={mu}), "
+           f"epochs={epochs}, batch_size={bs}, seed={seed}): one velocity per array, kept from step to step "
+           "and from epoch to epoch.")

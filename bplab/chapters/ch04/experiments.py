@@ -21,6 +21,9 @@ notebook, its widget (:mod:`bplab.chapters.ch04.explorer`) and the tests all cal
 * :func:`shrink_factors`           how many times smaller each layer's gradient is than the next one's;
 * :func:`rms_slope`, :func:`activation_spread`  the typical slope f'(z) of each layer, and how
   much each layer's output still varies from one input to the next;
+* :func:`typical_gain`, :func:`predicted_shrink_factors`  what a weight matrix does to the length
+  of a random backward signal, and the shrink factor per layer predicted from it and the rms slope,
+  before any backward pass;
 * :func:`jacobian_bound_check`     the per-example ratio :math:`\lVert\delta^l\rVert/\lVert\delta^{l+1}\rVert`
   against the bound :math:`\lVert W^{l+1}\rVert_2 \max\sigma'`;
 * :func:`error_signals`, :func:`gradient_agreement`  every layer's per-example error signals, and
@@ -43,7 +46,8 @@ from bplab.network import MLP
 __all__ = ["make_net", "gradient_norms_at_init", "sigmoid_head_gradient_norms", "shrink_factors",
            "jacobian_bound_check", "weight_change_per_epoch", "compare_remedies", "Remedy",
            "DEFAULT_REMEDIES", "INIT_PRESETS", "init_preset", "rms_slope", "activation_spread",
-           "NIELSEN_2015", "error_signals", "gradient_agreement"]
+           "NIELSEN_2015", "error_signals", "gradient_agreement", "typical_gain",
+           "predicted_shrink_factors"]
 
 #: Nielsen (2015), *Neural Networks and Deep Learning*, ch. 5: ||dC/db|| for the three hidden
 #: layers of a [784, 30, 30, 30, 10] sigmoid network at initialisation (first 1000 MNIST images).
@@ -258,6 +262,32 @@ def rms_slope(model, X):
     _, cache = model.forward(X, return_cache=True)
     return np.array([float(np.sqrt(np.mean(act.grad_from_output(A) ** 2)))
                      for act, (_, _, A) in zip(model.activations[:-1], cache[:-1])])
+
+
+def typical_gain(W):
+    r"""How much the backward step :math:`dA = dZ\,W^\top` stretches a random signal:
+    :math:`\lVert W\rVert_F/\sqrt{n_{\text{out}}}` for W of shape (n_in, n_out).
+
+    A row v of dZ has n_out entries; if they are random with no preferred direction,
+    :math:`\mathbb E\lVert v W^\top\rVert^2 = \lVert W\rVert_F^2\,\lVert v\rVert^2/n_{\text{out}}`.
+    For :math:`W \sim \mathcal N(0, 1/n_{\text{in}})` this is about 1."""
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[1] < 1:
+        raise ValueError(f"W must be a weight matrix of shape (fan_in, fan_out), got shape {W.shape}")
+    return float(np.linalg.norm(W) / np.sqrt(W.shape[1]))
+
+
+def predicted_shrink_factors(model, X):
+    r"""How many times smaller each hidden layer's gradient should be than the next layer's,
+    predicted from the forward pass alone: for hidden layer l,
+
+    .. math:: \frac{1}{\text{rms slope of layer } l \;\times\; \text{typical gain of } W^{l+1}}
+
+    (:func:`rms_slope` and :func:`typical_gain`). One entry per hidden layer, first layer first:
+    the prediction for :func:`shrink_factors` of the per-layer gradient norms."""
+    model = _check_model(model)
+    gains = np.array([typical_gain(W) for W in model.weights[1:]])
+    return 1.0 / (rms_slope(model, X) * gains)
 
 
 def activation_spread(model, X):

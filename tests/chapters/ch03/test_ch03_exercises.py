@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from bplab.chapters._shared.feedback import ExerciseError
+from bplab.chapters._shared.feedback import ExerciseError, NotWrittenYet
 from bplab.chapters.ch03 import exercises as ch03
 
 
@@ -184,3 +184,258 @@ def test_tiny_mismatch_shows_its_size():
         return p - lr * g / (np.sqrt(s) + eps) * (1 + 3e-9), s
     with pytest.raises(ExerciseError, match=r"largest difference \d"):
         ch03.check_rmsprop_step.strict(almost)
+
+
+# ----------------------------------------------------------------------------- the training loops
+
+def _loop(update=None, *, order="fit", cut="all", make_v="once", labels="same", in_place=True, calls="batch"):
+    """A mini-batch training loop with knobs for every slip the checks recognise; by default it is
+    right (plain SGD with ``update=None``; ``update(v, i, p, g, lr, mu)`` for momentum loops)."""
+    def train(net, X, y, lr, *rest):
+        mu, (epochs, batch_size, seed) = (rest[0], rest[1:]) if len(rest) == 4 else (None, rest)
+        n = len(X)
+        rng = np.random.default_rng(seed)
+        fixed = np.random.default_rng(seed).permutation(n)      # drawn once (the "once" slip)
+        other = np.random.default_rng(seed + 1)
+        vel = [np.zeros_like(p) for p in net.params]
+        for epoch in range(epochs):
+            if make_v == "every epoch":
+                vel = [np.zeros_like(p) for p in net.params]
+            if order == "fit":
+                perm = rng.permutation(n)
+            elif order == "none":
+                perm = np.arange(n)
+            elif order == "once":
+                perm = fixed
+            elif order == "rng in loop":
+                perm = np.random.default_rng(seed).permutation(n)
+            elif order == "other rng":
+                perm = other.permutation(n)
+            stop = n - n % batch_size if cut == "drop last" else n
+            starts = [0] if cut == "full batch" else range(0, stop, batch_size)
+            for start in starts:
+                if order == "per batch":
+                    idx = rng.permutation(n)[start:start + batch_size]
+                elif order == "per batch, first":
+                    idx = rng.permutation(n)[:batch_size]
+                else:
+                    idx = perm if cut == "full batch" else perm[start:start + batch_size]
+                yb = y[idx] if labels == "same" else y[np.sort(idx)]
+                loss, grads = net.loss_and_grads(X[idx], yb)
+                if calls == "twice":
+                    net.loss_and_grads(X, y)
+                for i, (p, g) in enumerate(zip(net.params, grads)):
+                    if update is None:
+                        new = p - lr * g
+                    else:
+                        new = p.copy()
+                        update(vel, i, new, g, lr, mu)
+                    if in_place == "rebind":
+                        p = new                          # noqa: F841  (the slip: a new local array)
+                    elif in_place == "replace":
+                        net.params[i] = new
+                    else:
+                        p[...] = new
+            if cut == "one epoch":
+                return
+    return train
+
+
+def _sgd(rule):
+    """A plain-SGD loop whose update of one array is ``rule(i, p, g, lr, batch_len)``."""
+    def train(net, X, y, lr, epochs, batch_size, seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(epochs):
+            perm = rng.permutation(len(X))
+            for start in range(0, len(X), batch_size):
+                idx = perm[start:start + batch_size]
+                _, grads = net.loss_and_grads(X[idx], y[idx])
+                for i, (p, g) in enumerate(zip(net.params, grads)):
+                    rule(i, p, g, lr, len(idx))
+    return train
+
+
+def _momentum_right(v, i, p, g, lr, mu):
+    v[i] = mu * v[i] - lr * g
+    p += v[i]
+
+
+def test_sgd_train_right(capsys):
+    ch03.check_sgd_train.strict(_loop())
+    out = capsys.readouterr().out
+    assert out.startswith("✓ Correct!") and "same weights as bplab.fit" in out and "SGD(0.1)" in out
+
+
+def test_sgd_train_right_with_shuffled_copies_and_augmented_assignment(capsys):
+    def my_sgd_train(net, X, y, lr, epochs, batch_size, seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(epochs):
+            perm = rng.permutation(len(X))
+            Xs, ys = X[perm], y[perm]
+            for s in range(0, len(X), batch_size):
+                _, grads = net.loss_and_grads(Xs[s:s + batch_size], ys[s:s + batch_size])
+                for p, g in zip(net.params, grads):
+                    p -= lr * g
+        return "ignored"
+    ch03.check_sgd_train.strict(my_sgd_train)
+    assert "✓ Correct!" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fn, match", [
+    (_loop(order="none"), "no shuffling: the mini-batches come in the data's own order"),
+    (_loop(order="per batch"), "a new permutation was drawn for every mini-batch"),
+    (_loop(order="per batch, first"), "all 15 mini-batches had 5 examples.*a new permutation was drawn for every"),
+    (_loop(order="once"), "every epoch used the same shuffled order: draw a new permutation"),
+    (_loop(order="rng in loop"), r"every epoch used the same shuffled order.*inside the loop"),
+    (_loop(order="other rng"), "not the one bplab.fit uses"),
+    (_loop(cut="drop last"), "the last, smaller mini-batch of every epoch is dropped"),
+    (_loop(cut="full batch"), "every step used the whole data set"),
+    (_loop(cut="one epoch"), "only one epoch was run"),
+    (_loop(calls="twice"), r"the network saw 30 mini-batches of sizes \[5, 23, 5, 23"),
+    (_loop(labels="sorted"), "the labels do not travel with their examples"),
+    (_loop(in_place="rebind"), r"net.params did not change: .*`p = p - lr \* g` makes a new array"),
+    (_loop(in_place="replace"), r"replaced by new ones \(net.params\[i\] = ...\). The numbers are right, but"),
+    (_sgd(lambda i, p, g, lr, nb: p.__iadd__(lr * g)), "went uphill: you added the gradient"),
+    (_sgd(lambda i, p, g, lr, nb: p.__isub__(g)), "ignores the learning rate"),
+    (_sgd(lambda i, p, g, lr, nb: p.__isub__(lr * lr * g)), r"applied twice \(the steps are lr\*\*2 \* g\)"),
+    (_sgd(lambda i, p, g, lr, nb: p.__isub__(2 * lr * g)), r"applied twice \(the steps are 2 \* lr \* g\)"),
+    (_sgd(lambda i, p, g, lr, nb: p.__isub__(lr * g / nb)), "batch_size times too small.*MEAN loss"),
+    (_sgd(lambda i, p, g, lr, nb: p.__isub__(lr * g) if i % 2 == 0 else None), "only the weights W moved"),
+    (_sgd(lambda i, p, g, lr, nb: p.__isub__(lr * g) if i % 2 else None), "only the biases b moved"),
+    (_sgd(lambda i, p, g, lr, nb: p.__isub__(1.001 * lr * g)), r"W1 after train's training is off at index"),
+])
+def test_sgd_train_slips(fn, match):
+    with pytest.raises(ExerciseError, match=match):
+        ch03.check_sgd_train.strict(fn)
+
+
+def test_sgd_train_rebinding_net_params():
+    def train(net, X, y, lr, epochs, batch_size, seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(epochs):
+            perm = rng.permutation(len(X))
+            for s in range(0, len(X), batch_size):
+                idx = perm[s:s + batch_size]
+                _, grads = net.loss_and_grads(X[idx], y[idx])
+                net.params = [p - lr * g for p, g in zip(net.params, grads)]
+    with pytest.raises(ExerciseError, match=r"replaced by new ones \(net.params = \[...\]\)\. The numbers are right"):
+        ch03.check_sgd_train.strict(train)
+
+
+def test_sgd_train_that_never_calls_loss_and_grads():
+    with pytest.raises(ExerciseError, match="never called net.loss_and_grads"):
+        ch03.check_sgd_train.strict(lambda net, X, y, lr, epochs, batch_size, seed: None)
+
+
+def test_momentum_train_right(capsys):
+    ch03.check_momentum_train.strict(_loop(_momentum_right))
+    out = capsys.readouterr().out
+    assert out.startswith("✓ Correct!") and "SGD(0.05, momentum=0.9)" in out
+
+
+def _shared_velocity(net, X, y, lr, mu, epochs, batch_size, seed):
+    rng = np.random.default_rng(seed)
+    v = 0.0
+    for _ in range(epochs):
+        perm = rng.permutation(len(X))
+        for s in range(0, len(X), batch_size):
+            idx = perm[s:s + batch_size]
+            _, grads = net.loss_and_grads(X[idx], y[idx])
+            for p, g in zip(net.params, grads):
+                v = mu * v - lr * g                # one velocity for every array
+                p += v
+
+
+def _one_velocity_array(net, X, y, lr, mu, epochs, batch_size, seed):
+    v = np.zeros_like(net.params)                  # a ragged list: numpy refuses
+    _loop(_momentum_right)(net, X, y, lr, mu, epochs, batch_size, seed)
+    return v
+
+
+def _reset_every_step(v, i, p, g, lr, mu):
+    v[i] = np.zeros_like(p)
+    v[i] = mu * v[i] - lr * g
+    p += v[i]
+
+
+def _uphill(v, i, p, g, lr, mu):
+    v[i] = mu * v[i] + lr * g
+    p += v[i]
+
+
+def _minus(v, i, p, g, lr, mu):
+    v[i] = mu * v[i] - lr * g
+    p -= v[i]
+
+
+def _old(v, i, p, g, lr, mu):
+    p += v[i]
+    v[i] = mu * v[i] - lr * g
+
+
+def _no_lr(v, i, p, g, lr, mu):
+    v[i] = mu * v[i] - g
+    p += v[i]
+
+
+def _no_mu(v, i, p, g, lr, mu):
+    v[i] = v[i] - lr * g
+    p += v[i]
+
+
+def _off(v, i, p, g, lr, mu):
+    v[i] = mu * v[i] - 1.001 * lr * g
+    p += v[i]
+
+
+@pytest.mark.parametrize("fn, match", [
+    (_loop(_reset_every_step), "starts from zero at every step, so this is plain SGD"),
+    (_loop(_momentum_right, make_v="every epoch"), "reset at the start of every epoch"),
+    (_loop(_uphill), r"go uphill: with v = mu \* v - lr \* g"),
+    (_loop(_minus), r"go uphill.*or p -= v, walks up the slope"),
+    (_loop(_old), "moved by the OLD velocity"),
+    (_loop(_no_lr), "not scaled by the learning rate"),
+    (_loop(_no_mu), "not decayed: multiply it by mu"),
+    (_shared_velocity, r"raised ValueError .*one velocity is shared by arrays of different shapes"),
+    (_one_velocity_array, r"raised ValueError .*one velocity per parameter array"),
+    (_loop(_momentum_right, order="none"), "no shuffling"),
+    (_loop(_momentum_right, cut="drop last"), "last, smaller mini-batch"),
+    (_loop(_momentum_right, in_place="rebind"), "net.params did not change"),
+    (_loop(_off), r"W1 after my_momentum_train's training is off"),
+])
+def test_momentum_train_slips(fn, match):
+    fn.__name__ = "my_momentum_train"
+    with pytest.raises(ExerciseError, match=match):
+        ch03.check_momentum_train.strict(fn)
+
+
+@pytest.mark.parametrize("check, spec", [
+    (ch03.check_sgd_train, r"my_sgd_train\(net, X, y, lr, epochs, batch_size, seed\) trains net in place"),
+    (ch03.check_momentum_train, r"my_momentum_train\(net, X, y, lr, mu, epochs, batch_size, seed\) is "
+                                r"my_sgd_train with momentum"),
+])
+def test_training_loops_not_written_yet(check, spec):
+    def my_loop(*args):
+        raise NotImplementedError
+    with pytest.raises(NotWrittenYet, match="my_loop is not written yet.*What it should do: " + spec):
+        check.strict(my_loop)
+
+
+@pytest.mark.parametrize("check, answer", [
+    (ch03.check_gd_step, lambda p, g, lr: p + lr * g),
+    (ch03.check_gd_step, lambda p, g, lr: p - lr * g),
+    (ch03.check_momentum_step, lambda *a: 1 / 0),
+    (ch03.check_sgd_train, _loop(order="none")),
+    (ch03.check_sgd_train, _loop()),
+    (ch03.check_sgd_train, _todo2),
+    (ch03.check_momentum_train, _loop(_uphill)),
+    (ch03.check_momentum_train, _shared_velocity),
+    (ch03.check_momentum_train, _loop(_momentum_right)),
+    (ch03.check_momentum_train, _todo2),
+    (ch03.check_max_stable_lr, _todo2),
+])
+def test_notebook_form_prints_one_line_and_never_raises(check, answer, capsys):
+    assert check(answer) is None
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.endswith("\n"), out
+    assert out[0] in "…✗✓"

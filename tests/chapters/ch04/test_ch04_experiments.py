@@ -412,3 +412,29 @@ def test_plot_bad_input():
         vplots.layer_norm_bars({"a": [1.0, 2.0]}, errors={"a": [0.1]})
     with pytest.raises(ValueError, match="g1"):
         vplots.remedy_lines(pd.DataFrame({"x": [1.0]}))
+
+
+# ---------------------------------------------------------------- the forward-pass prediction
+def test_typical_gain_is_the_expected_stretch_of_a_random_backward_signal():
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(7, 4)) * 0.3
+    V_ = rng.normal(size=(200_000, 4))                     # rows with no preferred direction
+    stretch = np.sqrt(np.mean(np.sum((V_ @ W.T) ** 2, axis=1)) / np.mean(np.sum(V_ ** 2, axis=1)))
+    assert V.typical_gain(W) == pytest.approx(np.linalg.norm(W) / 2.0)
+    assert V.typical_gain(W) == pytest.approx(stretch, rel=0.01)
+    with pytest.raises(ValueError, match=r"W must be a weight matrix of shape \(fan_in, fan_out\), got shape \(3,\)"):
+        V.typical_gain(np.ones(3))
+
+
+def test_predicted_shrink_factors_from_the_forward_pass():
+    rng = np.random.default_rng(1)
+    X = rng.random((30, 5))
+    net = bplab.MLP([5, 6, 4, 3], "sigmoid", seed=0, init="lecun", bias_std=1.0)
+    got = V.predicted_shrink_factors(net, X)
+    _, cache = net.forward(X, return_cache=True)
+    want = [1 / (np.sqrt(np.mean((A * (1 - A)) ** 2)) * np.linalg.norm(W) / np.sqrt(W.shape[1]))
+            for (_, _, A), W in zip(cache[:-1], net.weights[1:])]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got.shape == (2,)
+    with pytest.raises(TypeError, match="model must be a bplab.MLP"):
+        V.predicted_shrink_factors("net", X)
