@@ -65,7 +65,9 @@ def load_inputs(md: Path, ipynb: Path):
     return nb
 
 
-def run(nb, path: Path, timeout: int = 600) -> float:
+def run(nb, path: Path, timeout: int = 60) -> float:
+    # 60 s a cell is plenty (a whole notebook runs in well under 20 s) and bounds the stall when
+    # nbclient sees a widget cell's reply only as its wait times out (jupyter/nbclient#312).
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
