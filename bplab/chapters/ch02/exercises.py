@@ -7,12 +7,16 @@ r"""Exercise checks for chapter 02 (backpropagation through a network).
 ``check_sigmoid_derivative(fn)``   the same for the sigmoid
 ``check_softmax_ce_grad(fn)``      ``fn(logits, labels) -> dL/dlogits`` for the mean
                                    softmax cross-entropy
+``check_mlp_backward(fn)``         ``fn(net, dOut, cache) -> [dW1, db1, dW2, db2, ...]``, the
+                                   whole backward pass of a ``bplab.MLP`` (as ``net.backward``)
 =================================  ==============================================================
 
-Each check calls your function on a few inputs, compares with the reference, and either
-prints one line starting with a tick or raises :class:`~bplab.chapters._shared.feedback.ExerciseError` saying
-what is off, where, and, for the usual slips (a missing transpose, a mean instead of a sum, a
-forgotten 1/N, the right arrays in the wrong order, a softmax over the wrong axis), why.
+Each check calls your function on a few inputs, compares with the reference, and prints one
+line: ``… not written yet`` while your cell still raises NotImplementedError, ``✗ <what is
+off>`` saying where and, for the usual slips (a missing transpose, a mean instead of a sum, a
+forgotten 1/N, the right arrays in the wrong order, a softmax over the wrong axis, a forgotten
+activation slope, the slope taken from Z), why, or ``✓ Correct! ...``. ``check_x.strict`` raises
+:class:`~bplab.chapters._shared.feedback.ExerciseError` instead (the tests use it).
 """
 from __future__ import annotations
 
@@ -22,10 +26,11 @@ from bplab.activations import ACTIVATIONS, LEAKY_SLOPE
 from bplab.losses import softmax
 from bplab._validate import check_choice
 from bplab.chapters._shared.feedback import (ExerciseError, as_array, call_learner, check_close,
-                                              exercise_check, passed, same)
+                                              exercise_check, function_name, passed, same)
 
 __all__ = ["ExerciseError", "check_dense_backward", "check_activation_derivative",
-           "check_sigmoid_derivative", "check_softmax_ce_grad", "DERIVATIVE_POINTS"]
+           "check_sigmoid_derivative", "check_softmax_ce_grad", "check_mlp_backward",
+           "DERIVATIVE_POINTS"]
 
 
 def _shape_error(what, got, want, hint=""):
@@ -325,3 +330,182 @@ def check_softmax_ce_grad(fn) -> None:
                                 f"sums to {rows[0]:.6g} {where}")
         check_close(f"dL/dlogits {where}", got, want)
     passed(f"{name} returns (softmax − onehot) / N, also for logits of ±1000.")
+
+
+# --------------------------------------------------------------- 4. the whole MLP backward
+def _mlp_cases():
+    """(network, X, y, description): a square tanh net first (there a missing transpose keeps its
+    shape and only the values reveal it), then sigmoid with MSE and relu with cross-entropy."""
+    from bplab.network import MLP
+
+    cases = []
+    for sizes, act, loss, seed in (([3, 3, 3, 3], "tanh", "cross_entropy", 3),
+                                   ([4, 6, 5, 2], "sigmoid", "mse", 4),
+                                   ([2, 5, 3], "relu", "cross_entropy", 5)):
+        net = MLP(sizes, activation=act, loss=loss, seed=seed, bias_std=0.3)
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(6, sizes[0]))
+        y = (rng.integers(0, sizes[-1], size=6) if loss == "cross_entropy"
+             else rng.normal(size=(6, sizes[-1])))
+        desc = f"MLP({sizes}, {act!r}, loss={loss!r}) on 6 examples"
+        cases.append((net, X, y, desc))
+    return cases
+
+
+def _mlp_variant(net, dOut, cache, slip=None):
+    """net.backward with one classic slip built in (None: the right answer), or None if that
+    slip crashes on this network."""
+    n_layers = len(cache)
+    grads = [None] * (2 * n_layers)
+    hidden = net.activations[0]
+    dA = dOut
+    try:
+        for l in (range(n_layers) if slip == "forward" else reversed(range(n_layers))):
+            A_prev, Z, A = cache[l]
+            act = hidden if slip == "hidden_slope_at_output" else net.activations[l]
+            if slip == "no_slope":
+                slope = 1.0
+            elif slip == "slope_from_Z":
+                slope = act.grad_from_output(Z)
+            elif slip == "slope_from_A_prev":
+                slope = act.grad_from_output(A_prev)
+            else:
+                slope = act.grad_from_output(A)
+            dZ = dA * slope
+            W = net.weights[l]
+            dW = dZ.T @ A_prev if slip == "dW_transposed" else A_prev.T @ dZ
+            if slip == "divided_by_N":
+                dW, dZsum = dW / len(dOut), dZ.sum(axis=0) / len(dOut)
+            else:
+                dZsum = dZ.sum(axis=0)
+            grads[2 * l], grads[2 * l + 1] = dW, dZsum
+            dA = dZ @ (W if slip == "W_not_T" else W.T)
+    except ValueError:
+        return None
+    return grads
+
+
+_MLP_SLIPS = {
+    "no_slope": "forgotten activation slope: dZ = dA * f'(Z), with the slope "
+                "net.activations[l].grad_from_output(A); you passed dA on as dZ",
+    "slope_from_Z": "the slope was computed from Z: grad_from_output takes the layer's output A "
+                    "(for tanh the slope is 1 − A², with A = tanh(Z)), so use A from cache[l] = (A_prev, Z, A)",
+    "slope_from_A_prev": "the slope was taken from A_prev, the layer's input; it belongs to the layer's own "
+                         "output, A = cache[l][2]",
+    "hidden_slope_at_output": "the output layer got the hidden activation's slope: the output layer is "
+                              "affine (linear, slope 1); use each layer's own net.activations[l], whose last "
+                              "entry is 'linear'",
+    "W_not_T": "dA for the layer below is dZ @ W.T, not dZ @ W: (N, fan_out) @ (fan_out, fan_in) has "
+               "A_prev's shape",
+    "dW_transposed": "dW is transposed: dW = A_prev.T @ dZ has W's shape (fan_in, fan_out), dZ.T @ A_prev "
+                     "is its transpose",
+    "forward": "the layers were walked first to last: backpropagation starts at the output, "
+               "for l in reversed(range(len(cache)))",
+    "divided_by_N": "every gradient is N times too small: dOut already holds the 1/N of the mean loss, "
+                    "so do not divide again",
+}
+
+
+def _grads_list(out, net, name):
+    n = len(net.params)
+    names = net.param_names()
+    if out is None:
+        raise ExerciseError(f"{name} returned None: did you forget to `return grads`?")
+    if not isinstance(out, (list, tuple)):
+        raise ExerciseError(f"{name} should return a list [dW1, db1, dW2, db2, ...] lined up with "
+                            f"net.params, got {type(out).__name__}")
+    if (len(out) == net.n_layers and n != net.n_layers
+            and all(isinstance(g, (list, tuple)) and len(g) == 2 for g in out)):
+        raise ExerciseError(f"{name} returned one (dW, db) pair per layer: return one flat list "
+                            f"[{', '.join('d' + k for k in names[:4])}, ...] lined up with net.params")
+    if len(out) != n:
+        raise ExerciseError(f"{name} returned {len(out)} arrays, expected {n}: one per parameter, "
+                            f"[{', '.join('d' + k for k in names)}] like net.params")
+    return [as_array(g, f"grads[{i}] (d{names[i]})") for i, g in enumerate(out)]
+
+
+@exercise_check
+def check_mlp_backward(fn) -> None:
+    """Check ``fn(net, dOut, cache) -> [dW1, db1, dW2, db2, ...]``, the whole backward pass of an MLP.
+
+    ``cache`` is ``net.forward(X, return_cache=True)[1]`` (``cache[l] = (A_prev, Z, A)``) and
+    ``dOut`` the loss's gradient with respect to the output. The answer is ``net.backward(dOut,
+    cache)``, lined up with ``net.params``; the check also compares it with finite differences of
+    the loss. Tried on three networks: a square tanh net first (where a missing transpose keeps
+    its shape), a sigmoid net with MSE and a relu net. Recognised slips: a forgotten activation
+    slope, the slope from Z (or from A_prev) instead of A, the hidden slope at the linear output
+    layer, dZ @ W instead of dZ @ W.T, a transposed dW, the layers walked first to last, the
+    gradients listed last layer first or otherwise out of line with net.params, an extra 1/N,
+    and changing the inputs in place.
+    """
+    name = function_name(fn, "my_mlp_backward")
+    cases = _mlp_cases()
+    for net, X, y, desc in cases:
+        out, cache = net.forward(X, return_cache=True)
+        _, dOut = net.loss_fn(out, y)
+        want = net.backward(dOut, cache)
+        names = net.param_names()
+        before = [dOut.copy()] + [a.copy() for entry in cache for a in entry] + [p.copy() for p in net.params]
+        try:
+            got = call_learner(fn, net, dOut, cache, name=name)
+        except ExerciseError as err:
+            cause = err.__cause__
+            if isinstance(cause, ValueError) and any(w in str(cause) for w in ("matmul", "align", "broadcast")):
+                raise ExerciseError(f"{err} (on {desc}): shapes that don't fit. Walk the layers last to "
+                                    "first; dZ = dA * slope has A's shape, dW = A_prev.T @ dZ has W's and "
+                                    "dA for the layer below is dZ @ W.T") from None
+            raise
+        after = [dOut] + [a for entry in cache for a in entry] + list(net.params)
+        labels = ["dOut"] + [f"cache[{l}]" for l in range(len(cache)) for _ in range(3)] + names
+        for label, b, a in zip(labels, before, after):
+            if not np.array_equal(a, b):
+                raise ExerciseError(f"{name} changed {label} in place (e.g. dA *= slope): compute new "
+                                    "arrays instead, dZ = dA * slope")
+        got = _grads_list(got, net, name)
+
+        # --- the right arrays in the wrong places
+        if not all(same(g, w) for g, w in zip(got, want)):
+            where = [next((j for j, w in enumerate(want) if same(g, w)), None) for g in got]
+            if None not in where and sorted(where) == list(range(len(want))):
+                by_layer = [i for l in reversed(range(net.n_layers)) for i in (2 * l, 2 * l + 1)]
+                if where in (by_layer, list(range(len(want)))[::-1]):
+                    raise ExerciseError(f"{name} returned the gradients last layer first "
+                                        f"({', '.join('d' + names[j] for j in where)}): the list must line "
+                                        f"up with net.params = [{', '.join(names)}]; fill grads[2*l] and "
+                                        "grads[2*l + 1] for layer l, or reverse the list")
+                raise ExerciseError(f"{name} computes the right gradients but puts them in the wrong places "
+                                    f"({', '.join('d' + names[j] for j in where)}): grads[i] must be the "
+                                    f"gradient of net.params[i] = [{', '.join(names)}][i]")
+        # --- shapes: each gradient has its parameter's shape
+        for i, (g, p) in enumerate(zip(got, net.params)):
+            if g.shape != p.shape:
+                hint = ""
+                if p.ndim == 2 and g.shape == p.shape[::-1]:
+                    hint = ": that is the transpose; dW = A_prev.T @ dZ has W's shape (fan_in, fan_out)"
+                elif p.ndim == 1 and g.shape == (len(X),):
+                    hint = ": sum dZ over the batch rows, dZ.sum(axis=0)"
+                raise ExerciseError(f"d{names[i]} has shape {g.shape}, expected {names[i]}'s shape "
+                                    f"{p.shape} (on {desc}){hint}")
+        if all(same(g, w) for g, w in zip(got, want)):
+            continue
+        # --- the classic slips
+        for slip, msg in _MLP_SLIPS.items():
+            ref = _mlp_variant(net, dOut, cache, slip)
+            if ref is not None and all(same(g, r) for g, r in zip(got, ref)):
+                raise ExerciseError(f"{msg} (on {desc})")
+        # --- otherwise: the topmost wrong parameter (the layers above it are right)
+        top = max(i for i, (g, w) in enumerate(zip(got, want)) if not same(g, w))
+        layer = top // 2 + 1
+        above = (f" (the layers above it are right: look at how layer {layer}'s dZ is made from what "
+                 f"layer {layer + 1} passes down)" if layer < net.n_layers else "")
+        check_close(f"d{names[top]} (on {desc}){above}", got[top], want[top])
+    # finite differences confirm the reference (and so the learner's answer)
+    from bplab.gradcheck import numerical_gradient, relative_error
+    for net, X, y, desc in cases:
+        _, grads = net.loss_and_grads(X, y)
+        for pname, p, g in zip(net.param_names(), net.params, grads):
+            err = relative_error(g, numerical_gradient(lambda: net.loss_value(X, y), p))
+            if not err < 1e-6:         # pragma: no cover - bplab's own backward would be wrong
+                raise ExerciseError(f"finite differences disagree with net.backward for {pname} on {desc}")
+    passed(f"{name} gives net.backward's gradients, lined up with net.params, for {len(cases)} networks "
+           "(tanh, sigmoid, relu; cross-entropy and MSE), and finite differences agree with them.")

@@ -281,3 +281,179 @@ def test_softmax_ce_grad_overflow_hint():
 def test_ch02_reachable_lazily():
     import bplab
     assert bplab.chapters.ch02.exercises is ch02
+
+
+# ------------------------------------------------------------------- whole MLP backward
+from bplab.chapters._shared.feedback import NotWrittenYet  # noqa: E402
+from bplab.gradcheck import numerical_gradient, relative_error  # noqa: E402
+from bplab.layers import dense_backward  # noqa: E402
+from bplab.network import MLP  # noqa: E402
+
+
+def make_mlp_backward(slope="A", output_slope="own", transpose_W=True, dW_T=False, order="last_first",
+                      listing="params", extra_N=False):
+    """A learner's my_mlp_backward, right or with one slip, written as a learner would."""
+    def my_mlp_backward(net, dOut, cache):
+        n = len(cache)
+        grads, listed = [None] * len(net.params), []
+        dA = dOut / len(dOut) if extra_N else dOut
+        for l in (reversed(range(n)) if order == "last_first" else range(n)):
+            A_prev, Z, A = cache[l]
+            act = net.activations[0] if output_slope == "hidden" else net.activations[l]
+            if slope == "none":
+                dZ = dA
+            else:
+                dZ = dA * act.grad_from_output({"A": A, "Z": Z, "A_prev": A_prev}[slope])
+            W = net.weights[l]
+            dW = dZ.T @ A_prev if dW_T else A_prev.T @ dZ
+            db = dZ.sum(axis=0)
+            dA = dZ @ (W.T if transpose_W else W)
+            grads[2 * l], grads[2 * l + 1] = dW, db
+            listed += [dW, db]
+        return grads if listing == "params" else listed
+    return my_mlp_backward
+
+
+def test_mlp_backward_accepts_right_answers(capsys):
+    def my_mlp_backward(net, dOut, cache):
+        grads = [None] * len(net.params)
+        dA = dOut
+        for l in reversed(range(len(cache))):
+            A_prev, Z, A = cache[l]
+            dZ = dA * net.activations[l].grad_from_output(A)
+            dA, dW, db = dense_backward(dZ, A_prev, net.weights[l])
+            grads[2 * l], grads[2 * l + 1] = dW, db
+        return grads
+
+    ch02.check_mlp_backward.strict(my_mlp_backward)
+    ch02.check_mlp_backward.strict(make_mlp_backward())
+    ch02.check_mlp_backward.strict(MLP.backward)                        # the library's own
+    ch02.check_mlp_backward.strict(lambda net, dOut, cache: tuple(net.backward(dOut, cache)))
+    out = capsys.readouterr().out
+    assert out.count("✓ Correct!") == 4
+    assert out.startswith("✓ Correct! my_mlp_backward gives net.backward's gradients, lined up with "
+                          "net.params, for 3 networks (tanh, sigmoid, relu; cross-entropy and MSE), and "
+                          "finite differences agree with them.")
+
+
+def test_mlp_backward_untouched_stub():
+    def my_mlp_backward(net, dOut, cache):
+        raise NotImplementedError  # your code here
+    with pytest.raises(NotWrittenYet, match="my_mlp_backward is not written yet"):
+        ch02.check_mlp_backward.strict(my_mlp_backward)
+
+
+@pytest.mark.parametrize("slip, match", [
+    (dict(slope="none"), r"^forgotten activation slope: dZ = dA \* f'\(Z\), with the slope "
+                         r"net\.activations\[l\]\.grad_from_output\(A\); you passed dA on as dZ \(on MLP\(\[3, 3, 3, 3\], "
+                         r"'tanh', loss='cross_entropy'\) on 6 examples\)$"),
+    (dict(slope="Z"), r"^the slope was computed from Z: grad_from_output takes the layer's output A"),
+    (dict(slope="A_prev"), r"^the slope was taken from A_prev, the layer's input"),
+    (dict(output_slope="hidden"), r"^the output layer got the hidden activation's slope: the output layer is "
+                                  r"affine \(linear, slope 1\)"),
+    (dict(transpose_W=False), r"^dA for the layer below is dZ @ W\.T, not dZ @ W"),
+    (dict(dW_T=True), r"^dW is transposed: dW = A_prev\.T @ dZ has W's shape"),
+    (dict(order="first_first"), r"^the layers were walked first to last: backpropagation starts at the output"),
+    (dict(extra_N=True), r"^every gradient is N times too small: dOut already holds the 1/N of the mean loss"),
+    (dict(listing="as_walked"), r"returned the gradients last layer first \(dW3, db3, dW2, db2, dW1, db1\): the "
+                                r"list must line up with net\.params = \[W1, b1, W2, b2, W3, b3\]"),
+])
+def test_mlp_backward_names_each_slip(slip, match):
+    _fails(ch02.check_mlp_backward.strict, make_mlp_backward(**slip), match=match)
+
+
+def test_mlp_backward_slips_are_caught_by_values_on_the_square_net_but_by_shape_elsewhere():
+    # on the (non-square) second network alone a transposed dW is a shape error
+    net, X, y, _ = ch02._mlp_cases()[1]
+    out, cache = net.forward(X, return_cache=True)
+    _, dOut = net.loss_fn(out, y)
+    grads = make_mlp_backward(dW_T=True)(net, dOut, cache)
+    assert grads[0].shape == net.params[0].shape[::-1] != net.params[0].shape
+    assert all(W.shape[0] == W.shape[1] for W in ch02._mlp_cases()[0][0].weights)
+
+
+def _mlp_ok(net, dOut, cache):
+    return net.backward(dOut, cache)
+
+
+def _mlp_off_in_layer_2(net, dOut, cache):
+    grads = _mlp_ok(net, dOut, cache)
+    grads[2] = grads[2] + 0.1
+    return grads
+
+
+def _mlp_in_place(net, dOut, cache):
+    grads = _mlp_ok(net, dOut.copy(), cache)
+    dOut *= 2
+    return grads
+
+
+def _mlp_crosses_shapes(net, dOut, cache):
+    if len(cache) == 3 and cache[0][0].shape[1] == 4:         # the second network
+        return make_mlp_backward(transpose_W=False)(net, dOut, cache)
+    return _mlp_ok(net, dOut, cache)
+
+
+@pytest.mark.parametrize("fn, match", [
+    (lambda net, dOut, cache: None, r"returned None: did you forget to `return grads`\?"),
+    (lambda net, dOut, cache: np.zeros(3), r"should return a list \[dW1, db1, dW2, db2, \.\.\.\] lined up with "
+                                          r"net\.params, got ndarray"),
+    (lambda net, dOut, cache: [tuple(_mlp_ok(net, dOut, cache)[2 * l:2 * l + 2]) for l in range(len(cache))],
+     r"returned one \(dW, db\) pair per layer: return one flat list \[dW1, db1, dW2, db2, \.\.\.\]"),
+    (lambda net, dOut, cache: _mlp_ok(net, dOut, cache)[:-1], r"returned 5 arrays, expected 6: one per "
+                                                              r"parameter, \[dW1, db1, dW2, db2, dW3, db3\]"),
+    (lambda net, dOut, cache: [g for pair in zip(_mlp_ok(net, dOut, cache)[1::2], _mlp_ok(net, dOut, cache)[0::2])
+                               for g in pair],
+     r"computes the right gradients but puts them in the wrong places \(db1, dW1, db2, dW2, db3, dW3\)"),
+    (lambda net, dOut, cache: _mlp_ok(net, dOut, cache)[:-1] + [np.ones(len(dOut))],
+     r"db3 has shape \(6,\), expected b3's shape \(3,\) .*: sum dZ over the batch rows, dZ\.sum\(axis=0\)"),
+    (lambda net, dOut, cache: _mlp_ok(net, dOut, cache)[::-1],
+     r"returned the gradients last layer first \(db3, dW3, db2, dW2, db1, dW1\)"),
+    (_mlp_off_in_layer_2, r"dW2 \(on MLP\(\[3, 3, 3, 3\].*\) \(the layers above it are right: look at how layer "
+                          r"2's dZ is made from what layer 3 passes down\) is off at index"),
+    (_mlp_in_place, r"changed dOut in place \(e\.g\. dA \*= slope\): compute new arrays instead"),
+    (_mlp_crosses_shapes, r"_mlp_crosses_shapes raised ValueError: .* \(on MLP\(\[4, 6, 5, 2\], 'sigmoid', "
+                          r"loss='mse'\) on 6 examples\): shapes that don't fit\. Walk the layers last to first"),
+])
+def test_mlp_backward_other_mistakes(fn, match):
+    _fails(ch02.check_mlp_backward.strict, fn, match=match)
+
+
+def test_mlp_cases_agree_with_finite_differences():
+    for net, X, y, _ in ch02._mlp_cases():
+        _, grads = net.loss_and_grads(X, y)
+        for p, g in zip(net.params, grads):
+            assert relative_error(g, numerical_gradient(lambda: net.loss_value(X, y), p)) < 1e-7
+
+
+def test_mlp_slips_change_the_answer_on_the_networks_that_catch_them():
+    # each slip gives other gradients than the right answer on the first (square tanh) network,
+    # so no slip can pass unnoticed and no right answer can be mistaken for a slip
+    net, X, y, _ = ch02._mlp_cases()[0]
+    out, cache = net.forward(X, return_cache=True)
+    _, dOut = net.loss_fn(out, y)
+    want = net.backward(dOut, cache)
+    for slip in ch02._MLP_SLIPS:
+        got = ch02._mlp_variant(net, dOut, cache, slip)
+        assert got is not None and not all(np.allclose(g, w) for g, w in zip(got, want)), slip
+
+
+@pytest.mark.parametrize("fn, start", [
+    (make_mlp_backward(), "✓ Correct!"),
+    (make_mlp_backward(slope="none"), "✗ forgotten activation slope"),
+    (make_mlp_backward(listing="as_walked"), "✗ my_mlp_backward returned the gradients last layer first"),
+    (lambda net, dOut, cache: 1 / 0, "✗ my_mlp_backward raised ZeroDivisionError"),
+])
+def test_mlp_backward_prints_one_line_in_the_notebook(capsys, fn, start):
+    assert ch02.check_mlp_backward(fn) is None
+    out = capsys.readouterr().out
+    assert out.startswith(start) and out.count("\n") == 1
+
+
+@pytest.mark.parametrize("check", [ch02.check_dense_backward, ch02.check_sigmoid_derivative,
+                                   ch02.check_softmax_ce_grad, ch02.check_mlp_backward])
+def test_untouched_stubs_say_not_written_yet_in_the_notebook(capsys, check):
+    def stub(*args):
+        raise NotImplementedError  # your code here
+    assert check(stub) is None
+    assert capsys.readouterr().out.startswith("… stub is not written yet: replace `raise NotImplementedError`")
