@@ -112,6 +112,28 @@ $(VENV)/.installed-package: pyproject.toml | $(VENV)/bin/python
 test-package: $(VENV)/.installed-package
 	$(PY) -m pytest -m package tests/packaging/test_wheel.py -p no:cacheprovider -s
 
+# The course website (site/conf.py): Sphinx + myst-nb over the notebooks' stored outputs (nothing is
+# executed), maths typeset by MathJax 3 from npm (tools/install_mathjax.sh: site/package.json into
+# site/node_modules, git-ignored), copied into the site: no page loads anything from a CDN.
+# Output in site/_build/html; any Sphinx warning fails the build. test-site opens every page in
+# headless Chromium (tests/site/test_site.py); screenshots in screenshots/site/.
+SITE_HTML = site/_build/html
+$(VENV)/.installed-site: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test,site]'
+	touch $@
+
+site/node_modules/mathjax/es5/tex-chtml.js: site/package.json site/package-lock.json
+	bash tools/install_mathjax.sh
+	touch $@
+
+site: $(VENV)/.installed-site site/node_modules/mathjax/es5/tex-chtml.js
+	$(PY) -m sphinx -W --keep-going -q -b html -d site/_build/doctrees site $(SITE_HTML)
+	@echo "make site: $(SITE_HTML)/index.html"
+
+test-site: site
+	bash tools/install_browser.sh $(PY)
+	$(PY) -m pytest -m site tests/site/test_site.py -p no:cacheprovider
+
 # Each notebook is authored as notebooks/NN_name.md (MyST markdown, paired by notebooks/jupytext.toml):
 # this takes its cells into NN_name.ipynb (unchanged cells keep their ids), runs it in a fresh kernel
 # and saves it with its outputs. NB=notebooks/02_backprop_network.md (or the .ipynb) does one.
@@ -139,4 +161,5 @@ bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache build *.egg-info screenshots .ipython-perturbed student
+	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache build *.egg-info screenshots .ipython-perturbed student \
+	    dist site/_build site/chapters site/node_modules
