@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from bplab.activations import ACTIVATIONS
-from bplab.chapters._shared.display import show_in
+from bplab.chapters._shared.display import put_figure
 
 __all__ = ["OCRExplorer"]
 
@@ -315,7 +315,7 @@ class OCRExplorer:
         fig = self._draw()
         self.figure = fig
         self._update_text()
-        show_in(self.out, fig)
+        put_figure(self.out, fig)
 
     def title(self) -> str:
         """The figure's title for the current setting, e.g. ``relu, η = 0.1: validation accuracy 0.972``."""

@@ -36,7 +36,7 @@ import html
 import numpy as np
 
 from bplab._validate import as_float_matrix, check_int, check_positive_number, check_seed
-from bplab.chapters._shared.display import show_in
+from bplab.chapters._shared.display import put_figure
 
 __all__ = ["CodeExplorer", "DenoisingExplorer"]
 
@@ -85,7 +85,7 @@ class _Explorer:
         self.figure = fig
         self.n_draws += 1
         self._drawn_version = self.n_updates
-        show_in(self.out, fig)
+        put_figure(self.out, fig)
 
     def show(self):
         """Print the numbers of the current view and draw it as ordinary output."""

@@ -222,3 +222,24 @@ def test_text_line_under_the_figure_follows_the_controls(explorer):
     assert html.escape(explorer.figure._suptitle.get_text(), quote=False) in explorer.text.value
     explorer.activation_dropdown.value = "tanh"
     assert "tanh, η = 0.001" in explorer.text.value
+
+
+def test_redraw_sets_the_output_directly_and_captures_nothing(explorer, monkeypatch):
+    """In a kernel the figure goes into the Output widget's state (put_figure), never through
+    `with out: display(...)`, whose capture makes nbclient (nbval, make notebooks) send comm
+    messages on the shell socket and stall for a whole cell timeout (nbclient#312)."""
+    import IPython
+
+    class Formatter:
+        def format(self, obj):
+            return {"image/png": "iVBOR...", "text/plain": "<Figure>"}, {}
+
+    class Shell:
+        display_formatter = Formatter()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    entered = []
+    monkeypatch.setattr(type(explorer.out), "__enter__", lambda self: entered.append(1) or self)
+    explorer._redraw()
+    assert not entered
+    assert [o["data"]["image/png"] for o in explorer.out.outputs] == ["iVBOR..."]

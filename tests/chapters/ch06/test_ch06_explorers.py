@@ -303,3 +303,35 @@ def test_denoising_explorer_text_line_follows_the_slider(dae, ae2, data):
     fig = ex.figure_()
     assert fig._suptitle.get_text() in ex.text.value
     plt.close(fig)
+
+
+def test_redraw_sets_the_output_directly_and_captures_nothing(monkeypatch, ae2, data):
+    """In a kernel the explorers put their figure into the Output widget's state (put_figure),
+    never through `with out: display(...)`, whose capture makes nbclient (nbval, make notebooks)
+    send comm messages on the shell socket and stall for a whole cell timeout (nbclient#312)."""
+    import IPython
+    import matplotlib.pyplot as plt
+    from bplab.chapters._shared import display
+
+    formatted = []
+
+    class Formatter:
+        def format(self, obj):
+            formatted.append(obj)
+            return {"image/png": "iVBOR...", "text/plain": "<Figure>"}, {}
+
+    class Shell:
+        display_formatter = Formatter()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    ex = CodeExplorer(ae2, data[0], data[2])
+    entered = []
+    monkeypatch.setattr(type(ex.out), "__enter__", lambda self: entered.append(1) or self)
+    ex._repr_mimebundle_()
+    ex.z1_slider.value = ex.z1_slider.value + 0.5
+    assert ex.n_draws == 2 and not entered
+    assert len(formatted) == 2 and not plt.fignum_exists(formatted[-1].number)
+    assert ex.out.outputs == ({"output_type": "display_data",
+                               "data": {"image/png": "iVBOR...", "text/plain": "<Figure>"}, "metadata": {}},)
+    display.put_figure(ex.out, plt.figure())           # one figure replaces the last, no pile-up
+    assert len(ex.out.outputs) == 1
