@@ -19,6 +19,7 @@ are the teaching core: the book's code, numpy only. Utilities shared by the chap
 ``bplab.metrics``      accuracy, confusion matrix, worst mistakes
 ``bplab.pca``          PCA by SVD and principal angles (chapter 06's yardstick)
 ``bplab.chapters``     one folder per notebook: widgets, plots, exercise checks
+``bplab.course``       the shipped notebooks, copied into a folder (the ``bplab`` command)
 =====================  ==================================================
 
 Heavy modules (pandas, matplotlib, ipywidgets, tqdm) are imported only when first used,
