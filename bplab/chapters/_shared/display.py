@@ -2,29 +2,9 @@
 from __future__ import annotations
 
 
-def show_in(out, fig) -> None:
-    """Replace ``out``'s contents with ``fig`` and close the figure.
-
-    Outside IPython (plain pytest) there is no display to draw on: the figure is only
-    closed, so tests can build widgets and read their state without leaking figures.
-    """
-    import matplotlib.pyplot as plt
-    try:
-        from IPython import get_ipython
-        live = get_ipython() is not None
-    except ImportError:      # pragma: no cover
-        live = False
-    if live:
-        from IPython.display import display
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-    plt.close(fig)
-
-
 def put_figure(out, fig) -> None:
-    """Like :func:`show_in`, but set the figure as ``out``'s contents directly (its ``outputs``
-    state, kernel → browser) instead of capturing a ``display`` call with ``with out:``.
+    """Replace ``out``'s contents with ``fig`` and close the figure: set its ``outputs`` state
+    directly (kernel → browser) rather than capturing a ``display`` call with ``with out:``.
 
     The difference matters when a notebook runs headless (nbval, ``make notebooks``, nbclient):
     nbclient imitates the browser's side of a capturing Output widget by sending comm messages

@@ -61,7 +61,7 @@ from bplab.data import TOY_DATASETS, make_toy
 from bplab.network import MLP
 from bplab.optim import SGD
 from bplab.training import DivergenceError, fit
-from bplab.chapters._shared.display import show_in
+from bplab.chapters._shared.display import put_figure
 
 __all__ = ["Playground", "DEFAULTS", "STATUSES", "LR_RANGE", "WIDTH_RANGE", "DEPTH_RANGE",
            "EPOCH_RANGE"]
@@ -511,7 +511,7 @@ class Playground:
         fig = self.figure()
         self.n_draws += 1
         self._drawn_trains = self.n_trains
-        show_in(self.out, fig)
+        put_figure(self.out, fig)
 
     # ------------------------------------------------------------------ events
     def _on_change(self, key, value):

@@ -22,7 +22,7 @@ import numpy as np
 
 from bplab.optim import SGD, Adam, RMSProp
 from bplab.chapters.ch03.surfaces import SURFACES, get_surface, run_path
-from bplab.chapters._shared.display import show_in
+from bplab.chapters._shared.display import put_figure
 
 __all__ = ["DescentExplorer", "DEFAULT_LR", "DEFAULT_STEPS", "shown_lr"]
 
@@ -195,7 +195,7 @@ class DescentExplorer:
         if not draw:
             return
         fig = self.draw()
-        show_in(self.out, fig)
+        put_figure(self.out, fig)
 
     def summary(self) -> str:
         r = self.result

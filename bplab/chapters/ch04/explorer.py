@@ -20,7 +20,7 @@ import numpy as np
 from bplab.chapters.ch04 import experiments as V
 from bplab._validate import check_int, check_positive_number
 from bplab.activations import ACTIVATIONS
-from bplab.chapters._shared.display import show_in
+from bplab.chapters._shared.display import put_figure
 
 __all__ = ["VanishingExplorer"]
 
@@ -109,7 +109,7 @@ class VanishingExplorer:
     def ui(self):
         """The live widget (controls + chart). Display it as the last line of a cell."""
         if not self._out_filled:
-            self._show_in_out()
+            self._draw_in_out()
         return self._box
 
     # --------------------------------------------------------------- compute
@@ -273,7 +273,7 @@ class VanishingExplorer:
         """Recompute and redraw into the output area."""
         self.compute()
         self._draw_closed()
-        self._show_in_out()
+        self._draw_in_out()
 
     def _draw_closed(self):
         """Draw ``self.figure`` without leaving it open in pyplot (no leak, no double display)."""
@@ -281,8 +281,8 @@ class VanishingExplorer:
 
         plt.close(self.draw())
 
-    def _show_in_out(self):
-        show_in(self.out, self.figure)      # outside Jupyter (tests, scripts) only the state matters
+    def _draw_in_out(self):
+        put_figure(self.out, self.figure)      # outside Jupyter (tests, scripts) only the state matters
         self._out_filled = True
 
     def _on_change(self, change):

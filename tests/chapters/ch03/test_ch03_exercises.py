@@ -347,7 +347,7 @@ def _shared_velocity(net, X, y, lr, mu, epochs, batch_size, seed):
 
 
 def _one_velocity_array(net, X, y, lr, mu, epochs, batch_size, seed):
-    v = np.zeros_like(net.params)                  # a ragged list: numpy refuses
+    v = np.zeros_like(np.array(net.params, dtype=float))  # ragged: numpy 1.x and 2.x both refuse
     _loop(_momentum_right)(net, X, y, lr, mu, epochs, batch_size, seed)
     return v
 
