@@ -56,6 +56,8 @@ def free_port() -> int:
 # JupyterLab settings a learner would not want in a test run: no news pop-up, no update check.
 SETTING_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # render every cell, not only those in view, so the test sees the whole notebook's DOM
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
 }
 
 
