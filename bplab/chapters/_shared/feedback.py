@@ -23,7 +23,7 @@ import numpy as np
 from bplab.engine import Value
 
 __all__ = ["ExerciseError", "NotWrittenYet", "exercise_check", "yours_or_ours", "as_array", "as_number", "check_close", "check_shape", "call_learner",
-           "function_name", "passed", "same", "short"]
+           "function_name", "passed", "same", "short", "spy_on"]
 
 
 class ExerciseError(AssertionError):
@@ -71,6 +71,28 @@ def yours_or_ours(fn, ours, check, label: str):
     print(f"{label}: using {'your' if ok else 'bplab’s'} version"
           + ("" if ok else " (yours is not finished yet)"))
     return fn if ok else ours
+
+
+def spy_on(model, methods, name: str, loss_call: str) -> list:
+    """Record which of bplab's ready-made gradients the learner's code asks ``model`` for.
+
+    Each of ``methods`` on ``model`` is wrapped to append ``"name.method"`` to the returned
+    list when called; ``"loss_fn"`` is recorded (as ``loss_call``) only when its gradient is
+    asked for, since the loss value alone is fair to use."""
+    used = []
+    for method in methods:
+        original = getattr(model, method)
+        if method == "loss_fn":
+            def spy(out, y, *, grad=True, _original=original):
+                if grad:
+                    used.append(loss_call)
+                return _original(out, y, grad=grad)
+        else:
+            def spy(*args, _original=original, _method=method, **kwargs):
+                used.append(f"{name}.{_method}")
+                return _original(*args, **kwargs)
+        setattr(model, method, spy)
+    return used
 
 
 def call_learner(fn, *args, name=None):

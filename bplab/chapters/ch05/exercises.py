@@ -18,7 +18,8 @@ import numpy as np
 
 from bplab.chapters._shared.feedback import (ExerciseError, NotWrittenYet, as_array, as_number,
                                               call_learner, check_close, check_shape, exercise_check,
-                                              function_name, passed, same)
+                                              function_name, passed, same, spy_on)
+from bplab.gradcheck import numerical_gradient
 from bplab.losses import softmax
 
 __all__ = ["check_accuracy", "check_confusion_matrix", "check_softmax", "check_labels_needed",
@@ -392,45 +393,9 @@ def _step_cases():
 
 
 def _finite_difference_grads(net, X, y, eps=1e-6):
-    """Central differences of net's mean loss, one parameter at a time."""
+    """Central differences of net's mean loss, one parameter at a time (on a copy)."""
     probe = net.copy()
-    grads = []
-    for p in probe.params:
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            up = probe.loss_value(X, y)
-            p[idx] = old - eps
-            down = probe.loss_value(X, y)
-            p[idx] = old
-            g[idx] = (up - down) / (2 * eps)
-        grads.append(g)
-    return grads
-
-
-def _spy_on(net, allowed=()):
-    """Record which of bplab's ready-made gradients the learner's code asks ``net`` for."""
-    used = []
-    loss_fn = net.loss_fn
-
-    def spy_loss_fn(out, y, *, grad=True):
-        if grad:
-            used.append("net.loss_fn(out, yb)")
-        return loss_fn(out, y, grad=grad)
-
-    net.loss_fn = spy_loss_fn
-    for method in ("loss_and_grads", "backward", "layer_trace"):
-        if method in allowed:
-            continue
-        original = getattr(net, method)
-
-        def spy(*args, _original=original, _method=method, **kwargs):
-            used.append(f"net.{_method}")
-            return _original(*args, **kwargs)
-
-        setattr(net, method, spy)
-    return used
+    return [numerical_gradient(lambda: probe.loss_value(X, y), p, eps) for p in probe.params]
 
 
 def _shape_hint(err, where):
@@ -466,7 +431,8 @@ def check_train_step(fn) -> None:
         mine = net.copy()
         their_list, their_arrays = mine.params, list(mine.params)
         before = [p.copy() for p in their_arrays]
-        used = _spy_on(mine)
+        used = spy_on(mine, ("loss_fn", "loss_and_grads", "backward", "layer_trace"), "net",
+                      "net.loss_fn(out, yb)")
         try:
             loss = call_learner(fn, mine, xb.copy(), yb.copy(), lr, name=name)
         except NotWrittenYet:

@@ -22,7 +22,8 @@ import numpy as np
 
 from bplab.chapters._shared.feedback import (ExerciseError, NotWrittenYet, as_array, as_number,
                                               call_learner, check_close, check_shape, exercise_check,
-                                              function_name, passed, same)
+                                              function_name, passed, same, spy_on)
+from bplab.gradcheck import numerical_gradient
 
 __all__ = ["ExerciseError", "check_autoencoder_grads", "check_denoising_step",
            "check_reconstruction_error", "check_pca_projection", "check_param_count",
@@ -284,19 +285,7 @@ def _mse_grads(ae, X_in, target, *, scale=1.0, slope=True):
 
 def _ae_finite_differences(ae, X, eps=1e-6):
     probe = ae.copy()
-    grads = []
-    for p in probe.params:
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            up = probe.reconstruction_error(X)
-            p[idx] = old - eps
-            down = probe.reconstruction_error(X)
-            p[idx] = old
-            g[idx] = (up - down) / (2 * eps)
-        grads.append(g)
-    return grads
+    return [numerical_gradient(lambda: probe.reconstruction_error(X), p, eps) for p in probe.params]
 
 
 def _grad_cases():
@@ -327,29 +316,6 @@ def _spy_noise(ae):
 
     ae.training_input = spy
     return noisy
-
-
-def _spy_ready_made(ae, methods):
-    used = []
-    loss_fn = ae.loss_fn
-
-    def spy_loss_fn(out, y, *, grad=True):
-        if grad and "loss_fn" in methods:
-            used.append("ae.loss_fn(out, X)")
-        return loss_fn(out, y, grad=grad)
-
-    ae.loss_fn = spy_loss_fn
-    for method in methods:
-        if method == "loss_fn":
-            continue
-        original = getattr(ae, method)
-
-        def spy(*args, _original=original, _method=method, **kwargs):
-            used.append(f"ae.{_method}")
-            return _original(*args, **kwargs)
-
-        setattr(ae, method, spy)
-    return used
 
 
 def _as_grad_list(out, ae, name, where):
@@ -396,7 +362,7 @@ def check_autoencoder_grads(fn) -> None:
         n, d = X.shape
         mine = ae.copy()
         noisy = _spy_noise(mine)
-        used = _spy_ready_made(mine, ("loss_and_grads", "loss_fn", "layer_trace"))
+        used = spy_on(mine, ("loss_and_grads", "loss_fn", "layer_trace"), "ae", "ae.loss_fn(out, X)")
         out = call_learner(fn, mine, X.copy(), name=name)
         if used:
             raise ExerciseError(f"{name} called {used[0]}, which hands you bplab's answer: write the output "
