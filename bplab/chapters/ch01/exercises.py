@@ -297,7 +297,7 @@ def check_graph_grads(grads) -> None:
         if _close(got["c"], direct, 1e-6, 1e-9) or _close(got["c"], via_d, 1e-6, 1e-9):
             raise ExerciseError(
                 f"∂L/∂c = {_fmt(got['c'])} counts only one path. c reaches L twice: directly "
-                f"(∂L/∂c with d held fixed is d = {_fmt(direct)}) and through d = c + a "
+                f"(the local derivative of L = d·c with respect to c is d = {_fmt(direct)}) and through d = c + a "
                 f"(∂L/∂d · 1 = {_fmt(via_d)}). Gradients from different paths ADD.")
         raise ExerciseError(f"∂L/∂c is off: got {_fmt(got['c'])}, expected {_fmt(want['c'])}.")
     if not _close(got["a"], want["a"], 1e-6, 1e-9):

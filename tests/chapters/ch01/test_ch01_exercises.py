@@ -219,7 +219,7 @@ def test_check_graph_grads_passes(capsys):
 
 
 @pytest.mark.parametrize("grads, words", [
-    ({"a": 12, "b": -27, "c": -3, "d": -6}, "counts only one path. c reaches L twice: directly (∂L/∂c with d held fixed is d = -3)"),
+    ({"a": 12, "b": -27, "c": -3, "d": -6}, "counts only one path. c reaches L twice: directly (the local derivative of L = d·c with respect to c is d = -3)"),
     ({"a": 12, "b": -27, "c": -6, "d": -6}, "counts only one path"),
     ({"a": 18, "b": -27, "c": -9, "d": -6}, "counts only one path. a is used twice"),
     ({"a": -6, "b": -27, "c": -9, "d": -6}, "a is used twice"),
