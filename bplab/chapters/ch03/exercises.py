@@ -6,7 +6,7 @@ r"""Exercise checks for chapter 03 (gradient descent and its tuning).
 * :func:`check_rmsprop_step`  -- ``rmsprop_step(params, sq, grad, lr, rho, eps)`` returns the new
   ``(params, sq)`` with :math:`s \leftarrow \rho s + (1-\rho) g^2,\
   \theta \leftarrow \theta - \eta g / (\sqrt{s} + \epsilon)`
-* :func:`check_max_stable_lr` -- ``max_stable_lr(A)`` returns :math:`2/\lambda_{\max}(A)`
+* :func:`check_max_stable_lr` -- ``max_stable_lr(H)`` returns :math:`2/\lambda_{\max}(H)`
 * :func:`check_sgd_train`     -- ``my_sgd_train(net, X, y, lr, epochs, batch_size, seed)``, the
   mini-batch SGD loop, must leave the weights ``bplab.fit`` with ``bplab.SGD(lr)`` leaves
 * :func:`check_momentum_train` -- ``my_momentum_train(net, X, y, lr, mu, epochs, batch_size, seed)``,
@@ -17,7 +17,7 @@ is wrong when it is (recognising the usual slips: a wrong sign, a missing factor
 velocity used instead of the new one, ...). The two training loops are run on a small network
 whose ``loss_and_grads`` is watched, so that the check sees every mini-batch the loop feeds it
 (no shuffling, one order for every epoch, a dropped last batch, ...) before it compares the
-weights with ``bplab.fit``'s and with what each classic slip would have left. A function that
+weights with ``bplab.fit``'s and with what each classic slip would have left. H function that
 still raises ``NotImplementedError`` gets the specification restated: what it takes and what it
 returns.
 """
@@ -36,29 +36,18 @@ __all__ = ["check_gd_step", "check_momentum_step", "check_rmsprop_step", "check_
 
 # what each exercise asks for, restated when the learner's function is not written yet
 SPECS = {
-    "gd_step": "gd_step(params, grad, lr) takes the parameters, the gradient of the loss (an array "
-               "shaped like params) and the learning rate lr, and returns the new parameters after one "
-               "step of gradient descent: params - lr * grad (θ ← θ − η∇L).",
-    "momentum_step": "momentum_step(params, velocity, grad, lr, mu) returns two arrays, "
-                     "(new_params, new_velocity) in that order: first new_velocity = mu * velocity - lr * grad, "
-                     "then new_params = params + new_velocity (v ← μv − η∇L, θ ← θ + v).",
-    "rmsprop_step": "rmsprop_step(params, sq, grad, lr, rho, eps) returns two arrays, (new_params, new_sq) "
-                    "in that order: first new_sq = rho * sq + (1 - rho) * grad**2, then "
-                    "new_params = params - lr * grad / (np.sqrt(new_sq) + eps), all element-wise.",
-    "max_stable_lr": "max_stable_lr(A) takes a symmetric positive-definite matrix A (2×2 or larger) and "
-                     "returns one number: the largest learning rate for which plain gradient descent on "
-                     "½ θᵀAθ does not diverge. Section 3 derives it from the eigenvalues of A "
-                     "(np.linalg.eigvalsh(A) returns them).",
-    "my_sgd_train": "my_sgd_train(net, X, y, lr, epochs, batch_size, seed) trains net in place and returns "
-                    "nothing: make rng = np.random.default_rng(seed) once; in every epoch draw "
-                    "perm = rng.permutation(len(X)) and walk through it in mini-batches "
-                    "idx = perm[start:start + batch_size] (the last one may be smaller); for each, "
-                    "loss, grads = net.loss_and_grads(X[idx], y[idx]) and p -= lr * g for every array p of "
-                    "net.params with its gradient g.",
+    "gd_step": "gd_step(params, grad, lr) returns the parameters after one step of plain gradient descent "
+               "(section 1), an array shaped like params.",
+    "momentum_step": "momentum_step(params, velocity, grad, lr, mu) returns the pair (new_params, new_velocity) "
+                     "after one heavy-ball step (section 5): the velocity first, then the parameters.",
+    "rmsprop_step": "rmsprop_step(params, sq, grad, lr, rho, eps) returns the pair (new_params, new_sq) after one "
+                    "RMSProp step (section 7): the running average of grad**2 first, then the parameters.",
+    "max_stable_lr": "max_stable_lr(H) takes a symmetric positive-definite matrix H (2×2 or larger) and returns "
+                     "one number, the edge of stability of plain gradient descent on ½ θᵀHθ (section 3).",
+    "my_sgd_train": "my_sgd_train(net, X, y, lr, epochs, batch_size, seed) trains net in place with mini-batch "
+                    "SGD, shuffling as the exercise text describes, and returns nothing.",
     "my_momentum_train": "my_momentum_train(net, X, y, lr, mu, epochs, batch_size, seed) is my_sgd_train with "
-                         "momentum: before the epochs make one velocity per parameter array, "
-                         "v = np.zeros_like(p); at every step v = mu * v - lr * g, then p += v "
-                         "(in place, for every array of net.params).",
+                         "one velocity per parameter array, kept for the whole run; it returns nothing.",
 }
 
 
@@ -186,14 +175,14 @@ def check_momentum_step(momentum_step):
             _close("the new params", new_p, want_p)
     # the same five steps as bplab.SGD(lr, momentum) on a quadratic bowl
     from bplab.optim import SGD
-    A = np.array([[1.0, 0.0], [0.0, 10.0]])
+    H = np.array([[1.0, 0.0], [0.0, 10.0]])
     mine, theirs = np.array([-4.5, 1.5]), np.array([-4.5, 1.5])
     v = np.zeros(2)
     opt = SGD(0.05, momentum=0.8)
     for t in range(5):
-        mine, v = _unpack2(_call(momentum_step, mine, v, A @ mine, 0.05, 0.8, name="momentum_step"),
+        mine, v = _unpack2(_call(momentum_step, mine, v, H @ mine, 0.05, 0.8, name="momentum_step"),
                            "momentum_step", ("params", "velocity"))
-        opt.step([theirs], [A @ theirs])
+        opt.step([theirs], [H @ theirs])
         _close(f"your params after step {t + 1} on the bowl", mine, theirs)
     passed("your heavy-ball update matches bplab.SGD(lr, momentum) step for step: "
            "v ← μv − η∇L, θ ← θ + v.")
@@ -241,14 +230,14 @@ def check_rmsprop_step(rmsprop_step):
                 raise ExerciseError("the step goes uphill: subtract lr * grad / (sqrt(sq) + eps)")
             _close("the new params", new_p, want_p)
     from bplab.optim import RMSProp
-    A = np.array([[1.0, 0.0], [0.0, 10.0]])
+    H = np.array([[1.0, 0.0], [0.0, 10.0]])
     mine, theirs = np.array([-4.5, 1.5]), np.array([-4.5, 1.5])
     s = np.zeros(2)
     opt = RMSProp(0.1, rho=0.9, eps=1e-8)
     for t in range(5):
-        mine, s = _unpack2(_call(rmsprop_step, mine, s, A @ mine, 0.1, 0.9, 1e-8, name="rmsprop_step"),
+        mine, s = _unpack2(_call(rmsprop_step, mine, s, H @ mine, 0.1, 0.9, 1e-8, name="rmsprop_step"),
                            "rmsprop_step", ("params", "sq"))
-        opt.step([theirs], [A @ theirs])
+        opt.step([theirs], [H @ theirs])
         _close(f"your params after step {t + 1} on the bowl", mine, theirs)
     passed("your update matches bplab.RMSProp step for step: each coordinate's step is divided by "
            "its own recent root-mean-square gradient.")
@@ -266,11 +255,11 @@ _MATRICES = [
 
 @exercise_check
 def check_max_stable_lr(max_stable_lr):
-    """``max_stable_lr(A)`` must return the largest learning rate for which plain gradient
-    descent on :math:`\\tfrac12 p^\\top A p` does not diverge: :math:`2/\\lambda_{\\max}(A)`."""
+    """``max_stable_lr(H)`` must return the largest learning rate for which plain gradient
+    descent on :math:`\\tfrac12 p^\\top H p` does not diverge: :math:`2/\\lambda_{\\max}(H)`."""
     answers = []
-    for A in _MATRICES:
-        got = _call(max_stable_lr, A.copy(), name="max_stable_lr")
+    for H in _MATRICES:
+        got = _call(max_stable_lr, H.copy(), name="max_stable_lr")
         if got is None:
             raise ExerciseError("max_stable_lr returned None: did you forget to `return` it?")
         try:
@@ -280,18 +269,18 @@ def check_max_stable_lr(max_stable_lr):
         except (TypeError, ValueError):
             raise ExerciseError(f"max_stable_lr should return one number, got {got!r:.60}") from None
         answers.append(val)
-    eig = [np.linalg.eigvalsh(A) for A in _MATRICES]
+    eig = [np.linalg.eigvalsh(H) for H in _MATRICES]
     # slips recognised from the answers to ALL matrices (the 3x3 one tells the trace from λmin+λmax)
     patterns = [
         ([2.0 / (lam[0] + lam[-1]) for lam in eig],
          "that is η* = 2/(λ_min+λ_max), the fastest rate (it balances the flattest and the steepest "
          "direction); the question asks for the edge, 2/λ_max"),
-        ([2.0 / np.trace(A) for A in _MATRICES],
-         "that is 2/trace(A); the trace is the sum of ALL the eigenvalues, so this stays below the edge. "
+        ([2.0 / np.trace(H) for H in _MATRICES],
+         "that is 2/trace(H); the trace is the sum of ALL the eigenvalues, so this stays below the edge. "
          "The question asks for the edge, 2/λ_max, with the largest eigenvalue alone"),
     ]
     pattern_hint = next((h for vals, h in patterns if np.allclose(answers, vals, rtol=1e-6)), "")
-    for A, lam, val in zip(_MATRICES, eig, answers):
+    for H, lam, val in zip(_MATRICES, eig, answers):
         lmax, lmin = float(lam[-1]), float(lam[0])
         want = 2.0 / lmax
         if np.isclose(val, want, rtol=1e-6):
@@ -306,17 +295,17 @@ def check_max_stable_lr(max_stable_lr):
             hint = ("you used the SMALLEST eigenvalue; the steepest direction (largest eigenvalue) is the "
                     "one that blows up first: 2/λ_max")
         elif np.isclose(val, 2.0 / (lmin + lmax), rtol=1e-6):
-            hint = patterns[0][1] + (" (for a 2×2 matrix 2/trace(A) is the same number)" if len(A) == 2 else "")
-        elif np.isclose(val, 2.0 / np.trace(A), rtol=1e-6):
+            hint = patterns[0][1] + (" (for a 2×2 matrix 2/trace(H) is the same number)" if len(H) == 2 else "")
+        elif np.isclose(val, 2.0 / np.trace(H), rtol=1e-6):
             hint = patterns[1][1]
-        elif np.isclose(val, 2.0 / np.diag(A).max(), rtol=1e-6):
+        elif np.isclose(val, 2.0 / np.diag(H).max(), rtol=1e-6):
             hint = ("you used the largest diagonal entry; for a tilted bowl the curvatures are the "
-                    "EIGENVALUES of A (np.linalg.eigvalsh(A)): 2/λ_max")
+                    "EIGENVALUES of H (np.linalg.eigvalsh(H)): 2/λ_max")
         elif np.isclose(val, lmax / 2.0, rtol=1e-6):
             hint = "the fraction is upside down: 2/λ_max, not λ_max/2"
-        elif np.isclose(val, 2.0 / lmax ** 2, rtol=1e-6) or np.isclose(val, 2.0 / np.abs(A).sum(), rtol=1e-6):
+        elif np.isclose(val, 2.0 / lmax ** 2, rtol=1e-6) or np.isclose(val, 2.0 / np.abs(H).sum(), rtol=1e-6):
             hint = "use the largest eigenvalue itself: 2/λ_max"
-        msg = f"for A = {A.tolist()} (eigenvalues {np.round(lam[::-1], 4).tolist()}) you returned {val:.6g}, " \
+        msg = f"for H = {H.tolist()} (eigenvalues {np.round(lam[::-1], 4).tolist()}) you returned {val:.6g}, " \
               f"expected {want:.6g}"
         raise ExerciseError(msg + (f": {hint}" if hint else ""))
     # show it is the real edge: just below converges, just above diverges
@@ -326,7 +315,7 @@ def check_max_stable_lr(max_stable_lr):
     lim = answers[1]
     below = run_path(q, SGD(0.98 * lim), steps=300)
     above = run_path(q, SGD(1.02 * lim), steps=300)
-    passed(f"2/λ_max. On A = [[3, 2], [2, 6]] your limit is {lim:.4f}: gradient descent at 0.98× it "
+    passed(f"2/λ_max. On H = [[3, 2], [2, 6]] your limit is {lim:.4f}: gradient descent at 0.98× it "
            f"ends at loss {below.final_loss:.2e} ({below.status}), at 1.02× it ends at "
            f"{above.final_loss:.2e} ({above.status}).")
 
@@ -557,7 +546,7 @@ def check_sgd_train(my_sgd_train):
 # --------------------------------------------------------------------------- 6. momentum in the loop
 
 def _explain_crash(e, name):
-    """A crash that usually means one velocity was shared by arrays of different shapes."""
+    """H crash that usually means one velocity was shared by arrays of different shapes."""
     cause = e.__cause__
     text = str(cause) if cause is not None else ""
     if isinstance(cause, ValueError) and any(w in text for w in ("broadcast", "inhomogeneous", "shape")):
@@ -630,8 +619,11 @@ def check_momentum_train(my_momentum_train):
         p += v[i]
 
     slips = [
-        ("the velocity starts from zero at every step, so this is plain SGD: make the velocities once, "
-         "before the epochs, and keep them from step to step (that memory is the momentum)", variant(reset)),
+        ("the velocities never remember anything: every step starts again from zero, so this is plain SGD. "
+         "The usual cause is `v = mu * v - lr * g` inside the loop over the arrays: it makes a new array and "
+         "binds the local name v to it, while the array kept in your velocity list stays zero. Update that "
+         "array in place, `v *= mu; v -= lr * g` (or `v[...] = mu * v - lr * g`), then `p += v`; and make "
+         "the velocities once, before the epochs", variant(reset)),
         ("the velocity is reset at the start of every epoch: make it once, before the epoch loop, so that it "
          "carries on from one epoch to the next as bplab.SGD's does", variant(right, every_epoch=True)),
         ("the parameters go uphill: with v = mu * v - lr * g (minus the gradient) the velocity points "

@@ -6,7 +6,7 @@ r"""The descent explorer: move sliders, watch an optimiser's path over a 2-D los
 
 Controls (each an ipywidgets control stored as an attribute): ``surface`` and ``optimizer``
 dropdowns, ``lr`` (log slider), ``momentum`` (SGD's heavy-ball momentum), ``steps``, and the
-start point ``x0`` / ``y0``. Any change reruns :func:`bplab.chapters.ch03.surfaces.run_path` with a fresh
+start point ``x0`` / ``y0`` (θ₁ and θ₂). Any change reruns :func:`bplab.chapters.ch03.surfaces.run_path` with a fresh
 ``bplab.SGD`` / ``RMSProp`` / ``Adam`` and redraws. State for tests and curious learners:
 ``result``, ``path``, ``losses``, ``message``, ``status``, ``figure``.
 
@@ -90,9 +90,9 @@ class DescentExplorer:
                                       disabled=optimizer != "SGD")
         self.steps = w.IntSlider(value=int(steps), min=10, max=3000, step=10, description="steps",
                                  continuous_update=False, style=style, layout=layout)
-        self.x0 = w.FloatSlider(description="start x", step=0.05, readout_format=".2f",
+        self.x0 = w.FloatSlider(description="start θ₁", step=0.05, readout_format=".2f",
                                 continuous_update=False, style=style, layout=layout)
-        self.y0 = w.FloatSlider(description="start y", step=0.05, readout_format=".2f",
+        self.y0 = w.FloatSlider(description="start θ₂", step=0.05, readout_format=".2f",
                                 continuous_update=False, style=style, layout=layout)
         self.out = w.Output()
         self.result = None

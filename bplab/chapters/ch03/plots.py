@@ -56,8 +56,8 @@ def contour(surface, ax=None, *, n=120, levels=18, show_minima=True, colorbar=Fa
     (x0, x1), (y0, y1) = surface.bounds
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
+    ax.set_xlabel(r"$\theta_1$")
+    ax.set_ylabel(r"$\theta_2$")
     ax.set_aspect("equal", adjustable="box")
     return ax
 

@@ -1,15 +1,15 @@
 r"""Two-dimensional loss surfaces for watching gradient descent move.
 
 A real network has thousands of weights, so its loss surface cannot be drawn. These surfaces
-have just two parameters :math:`p = (x, y)`, so the whole landscape fits on a contour plot and
+have just two parameters :math:`\theta = (\theta_1, \theta_2)`, so the whole landscape fits on a contour plot and
 an optimiser's path can be drawn on top of it. Every surface has an analytic gradient, and
 :func:`run_path` moves a point over it with the *same* ``bplab.SGD`` / ``RMSProp`` / ``Adam``
 objects that train networks (the point is a numpy array handed to ``optimizer.step``).
 
 =====================  ===================================================================
-``Quadratic(A)``       :math:`f(p) = \tfrac12 (p-c)^\top A (p-c)`; gradient :math:`A(p-c)`
-``bowl()``             an elongated quadratic bowl, :math:`A = \mathrm{diag}(1, 10)`
-``Rosenbrock()``       :math:`(a-x)^2 + b(y-x^2)^2`: a long curved valley (Rosenbrock 1960)
+``Quadratic(H)``       :math:`f(\theta) = \tfrac12 (\theta-c)^\top H (\theta-c)`; gradient :math:`H(\theta-c)`
+``bowl()``             an elongated quadratic bowl, :math:`H = \mathrm{diag}(1, 10)`
+``Rosenbrock()``       :math:`(a-\theta_1)^2 + b(\theta_2-\theta_1^2)^2`: a long curved valley (Rosenbrock 1960)
 ``TwoWells()``         a non-convex surface with a global and a local minimum
 ``LogisticSurface``    the loss of a two-weight logistic regression on a data set, with
                        mini-batch gradients (for stochastic gradient descent)
@@ -132,39 +132,40 @@ class Surface:
 
 
 class Quadratic(Surface):
-    r"""The quadratic bowl :math:`f(p) = \tfrac12 (p-c)^\top A (p-c)`, gradient :math:`A(p-c)`.
+    r"""The quadratic bowl :math:`f(\theta) = \tfrac12 (\theta-c)^\top H (\theta-c)`, gradient :math:`H(\theta-c)`.
 
-    ``A`` must be a symmetric positive-definite 2x2 matrix: its eigenvalues are the
+    ``H`` must be a symmetric positive-definite 2x2 matrix (the Hessian: every second derivative of
+    f): its eigenvalues are the
     curvatures along the bowl's axes, and plain gradient descent with learning rate
     :math:`\eta` is stable exactly when :math:`\eta < 2/\lambda_{\max}` (``max_stable_lr``).
     """
 
-    def __init__(self, A, center=(0.0, 0.0), *, start=None, bounds=None, name="quadratic", title=None):
+    def __init__(self, H, center=(0.0, 0.0), *, start=None, bounds=None, name="quadratic", title=None):
         try:
-            A = np.array(A, dtype=np.float64)
+            H = np.array(H, dtype=np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"A must be a 2x2 matrix of numbers, got {A!r:.60}") from None
-        if A.shape != (2, 2):
-            raise ValueError(f"A must be a 2x2 matrix, got shape {A.shape}")
-        if not np.isfinite(A).all():
-            raise ValueError(f"A must be finite, got {A.tolist()}")
-        if not np.allclose(A, A.T):
-            raise ValueError(f"A must be symmetric (A == A.T), got {A.tolist()}")
-        eig = np.linalg.eigvalsh(A)
+            raise TypeError(f"H must be a 2x2 matrix of numbers, got {H!r:.60}") from None
+        if H.shape != (2, 2):
+            raise ValueError(f"H must be a 2x2 matrix, got shape {H.shape}")
+        if not np.isfinite(H).all():
+            raise ValueError(f"H must be finite, got {H.tolist()}")
+        if not np.allclose(H, H.T):
+            raise ValueError(f"H must be symmetric (H == H.T), got {H.tolist()}")
+        eig = np.linalg.eigvalsh(H)
         if eig[0] <= 0:
-            raise ValueError(f"A must be positive definite (both eigenvalues > 0), got eigenvalues "
+            raise ValueError(f"H must be positive definite (both eigenvalues > 0), got eigenvalues "
                              f"{eig.round(6).tolist()}")
-        self.A = A
+        self.H = H
         self.center = _as_point(center, "center")
         self.eigenvalues = eig[::-1].copy()     # largest first
         self.name = name
         lam_min, lam_max = self.eigenvalues[-1], self.eigenvalues[0]
         self.title = title or f"quadratic bowl, curvatures {lam_max:g} and {lam_min:g}"
-        self.formula = r"f(p) = \tfrac12\,(p-c)^\top A\,(p-c)"
+        self.formula = r"f(\theta) = \tfrac12\,(\theta-c)^\top H\,(\theta-c)"
         self.minima = self.center[None, :].copy()
         if start is None:
             # on the flat axis far out, nudged off it along the steep axis
-            _, vecs = np.linalg.eigh(A)
+            _, vecs = np.linalg.eigh(H)
             start = self.center + 4.0 * vecs[:, 0] + 1.5 * vecs[:, 1]
         self.start = _as_point(start, "start")
         if bounds is None:
@@ -183,41 +184,41 @@ class Quadratic(Surface):
 
     def _f(self, x, y):
         dx, dy = x - self.center[0], y - self.center[1]
-        a, b, c = self.A[0, 0], self.A[0, 1], self.A[1, 1]
+        a, b, c = self.H[0, 0], self.H[0, 1], self.H[1, 1]
         return 0.5 * (a * dx * dx + 2.0 * b * dx * dy + c * dy * dy)
 
     def _grad(self, x, y):
         dx, dy = x - self.center[0], y - self.center[1]
-        a, b, c = self.A[0, 0], self.A[0, 1], self.A[1, 1]
+        a, b, c = self.H[0, 0], self.H[0, 1], self.H[1, 1]
         return a * dx + b * dy, b * dx + c * dy
 
     def __repr__(self):
-        return f"Quadratic(A={self.A.tolist()}, center={self.center.tolist()})"
+        return f"Quadratic(H={self.H.tolist()}, center={self.center.tolist()})"
 
 
 def bowl() -> Quadratic:
-    r"""The elongated bowl :math:`f = \tfrac12 (x^2 + 10 y^2)`: curvature 1 along x, 10 along y.
+    r"""The elongated bowl :math:`f = \tfrac12 (\theta_1^2 + 10 \theta_2^2)`: curvature 1 along θ₁, 10 along θ₂.
 
     Gradient descent is stable for :math:`\eta < 2/10 = 0.2`. Starts at (-4.5, 1.5).
     """
     return Quadratic([[1.0, 0.0], [0.0, 10.0]], start=(-4.5, 1.5), bounds=((-5.0, 5.0), (-2.5, 2.5)),
-                     name="bowl", title=r"elongated bowl $\frac{1}{2}(x^2 + 10y^2)$")
+                     name="bowl", title=r"elongated bowl $\frac{1}{2}(\theta_1^2 + 10\,\theta_2^2)$")
 
 
 class Rosenbrock(Surface):
-    r""":math:`f(x, y) = (a - x)^2 + b\,(y - x^2)^2`, minimum 0 at :math:`(a, a^2)` (Rosenbrock 1960).
+    r""":math:`f(\theta) = (a - \theta_1)^2 + b\,(\theta_2 - \theta_1^2)^2`, minimum 0 at :math:`(a, a^2)` (Rosenbrock 1960).
 
     Finding the curved valley is easy; following it to the minimum is slow for plain
     gradient descent, because the valley walls are ~b times steeper than its floor.
     """
 
     name = "rosenbrock"
-    formula = r"f(x, y) = (a - x)^2 + b\,(y - x^2)^2"
+    formula = r"f(\theta) = (a - \theta_1)^2 + b\,(\theta_2 - \theta_1^2)^2"
 
     def __init__(self, a=1.0, b=100.0):
         self.a = check_positive_number(a, "a", allow_zero=True)
         self.b = check_positive_number(b, "b")
-        self.title = f"Rosenbrock valley, $(1-x)^2 + {self.b:g}(y-x^2)^2$" if self.a == 1 else \
+        self.title = f"Rosenbrock valley, $(1-\\theta_1)^2 + {self.b:g}(\\theta_2-\\theta_1^2)^2$" if self.a == 1 else \
             f"Rosenbrock valley, a={self.a:g}, b={self.b:g}"
         self.minima = np.array([[self.a, self.a ** 2]])
         self.start = np.array([-1.2, 1.0])
@@ -234,7 +235,7 @@ class Rosenbrock(Surface):
 class TwoWells(Surface):
     r"""A non-convex surface: two Gaussian wells in a shallow quadratic dish.
 
-    .. math:: f(p) = 0.08\,\|p\|^2 - 2\,e^{-\|p - g\|^2/2} - 1.2\,e^{-\|p - l\|^2/1.2}
+    .. math:: f(\theta) = 0.08\,\|\theta\|^2 - 2\,e^{-\|\theta - g\|^2/2} - 1.2\,e^{-\|\theta - l\|^2/1.2}
 
     with :math:`g = (-1.5, 1)` (the deeper well: the global minimum, near (-1.39, 0.93)) and
     :math:`l = (1.5, -0.5)` (a shallower well: a local minimum, near (1.37, -0.46)).
@@ -243,8 +244,8 @@ class TwoWells(Surface):
 
     name = "two_wells"
     title = "two wells: a global and a local minimum"
-    formula = (r"f(p) = 0.08\|p\|^2 - 2e^{-\|p-(-1.5,\,1)\|^2/2}"
-               r" - 1.2e^{-\|p-(1.5,\,-0.5)\|^2/1.2}")
+    formula = (r"f(\theta) = 0.08\|\theta\|^2 - 2e^{-\|\theta-(-1.5,\,1)\|^2/2}"
+               r" - 1.2e^{-\|\theta-(1.5,\,-0.5)\|^2/1.2}")
     # (centre x, centre y, depth, width s): well = depth * exp(-|p - centre|^2 / (2 s))
     _WELLS = ((-1.5, 1.0, 2.0, 1.0), (1.5, -0.5, 1.2, 0.6))
     _DISH = 0.08
@@ -483,7 +484,8 @@ def _where_it_ended(surface, point) -> str:
     return f" It ended in the {kind} minimum at {where}{other}."
 
 
-def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed=0, blowup=1e12):
+def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed=0, blowup=1e12,
+             schedule=None):
     """Move a point over ``surface`` with ``optimizer`` for ``steps`` steps; return a :class:`PathResult`.
 
     The point is a numpy array ``p`` of shape (2,); each step computes ``g = surface.grad(p)``
@@ -494,9 +496,13 @@ def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed
     finite or the loss exceeds ``blowup`` times (1 + |starting loss|); no overflow warning is
     emitted. With ``batch_size`` (a :class:`LogisticSurface` only) each step uses the gradient
     of a mini-batch, drawn by shuffling the rows every epoch with ``seed``; ``losses`` are
-    always the full-data loss.
+    always the full-data loss. With ``schedule`` (a function of the step number k = 1, 2, ...),
+    the optimiser's learning rate is set to ``schedule(k)`` before step k: a learning-rate
+    schedule. The optimiser's own ``lr`` is restored when the run ends.
     """
     surface = get_surface(surface)
+    if schedule is not None and not callable(schedule):
+        raise TypeError(f"schedule must be a function of the step number, got {type(schedule).__name__}")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be bplab.SGD, RMSProp or Adam, got {type(optimizer).__name__}")
     steps = check_int(steps, "steps", minimum=1)
@@ -511,6 +517,7 @@ def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed
         rng = np.random.default_rng(check_seed(seed))
         order, pos = rng.permutation(surface.n), 0
     optimizer.reset()
+    lr0 = optimizer.lr
     f0 = surface.loss(p)
     limit = blowup * (1.0 + abs(f0))
     path = [p.copy()]
@@ -528,6 +535,8 @@ def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed
             if not (math.isfinite(g[0]) and math.isfinite(g[1])):
                 blew_up, where, what = True, k, "the gradient overflowed"
                 break
+            if schedule is not None:
+                optimizer.lr = check_positive_number(schedule(k), f"schedule({k})")
             optimizer.step([p], [g])
             fk = float(surface._f(p[0], p[1])) if math.isfinite(p[0]) and math.isfinite(p[1]) else math.inf
             if not math.isfinite(fk) or abs(fk) > limit:
@@ -539,6 +548,7 @@ def run_path(surface, optimizer, start=None, steps=100, *, batch_size=None, seed
             losses.append(fk)
     path = np.array(path)
     losses = np.array(losses)
+    optimizer.lr = lr0
     lr = getattr(optimizer, "lr", float("nan"))
     if blew_up:
         status = "diverged"

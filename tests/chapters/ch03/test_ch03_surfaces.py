@@ -303,3 +303,16 @@ def test_bplab_optimizers_accept_point_clouds():
     singles = [surfaces.run_path(w, SGD(0.3), start=P0, steps=200).final_point for P0 in [(3.0, 2.5), (-3.0, -2.5)]]
     np.testing.assert_allclose(P.T, singles, rtol=1e-10, atol=1e-12)
     assert bplab.SGD is SGD
+
+
+def test_course_notation_theta_and_H():
+    """README notation: a surface's point is θ = (θ₁, θ₂) (y is for labels only), the bowl's matrix is H."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from bplab.chapters.ch03 import plots as dplot
+    b = surfaces.bowl()
+    assert np.array_equal(b.H, np.diag([1.0, 10.0]))
+    ax = dplot.contour(b)
+    assert ax.get_xlabel() == r"$\theta_1$" and ax.get_ylabel() == r"$\theta_2$"
+    assert "theta_1" in b.title and "y" not in b.title.replace("$", "")
+    assert "theta_1" in surfaces.Rosenbrock().title
