@@ -5,6 +5,7 @@ r"""Figures for chapter 02: decision boundaries, loss curves and activation func
 * :func:`plot_loss_curve`         training (and test) loss per epoch
 * :func:`plot_boundary_snapshots` the boundary at several epochs plus the loss curve
 * :func:`plot_activations`        each activation :math:`f(z)` above its derivative :math:`f'(z)`
+* :func:`plot_datasets`           the four toy data sets as scatter plots
 
 Two-class data use the TensorFlow-Playground colours (Smilkov & Carter 2016): class 0 blue,
 class 1 orange, the background shaded by the model's probability of class 1 and the 0.5
@@ -21,7 +22,7 @@ import numpy as np
 from bplab._validate import as_float_matrix, as_labels
 
 __all__ = ["CLASS_COLORS", "decision_grid", "plot_decision_boundary", "plot_loss_curve",
-           "plot_boundary_snapshots", "plot_activations", "plot_lim", "legend_on_top"]
+           "plot_boundary_snapshots", "plot_activations", "plot_datasets", "plot_lim", "legend_on_top"]
 
 #: point colours, class 0 then class 1 (then more, for multi-class data)
 CLASS_COLORS = ("#1f6fb4", "#f08a24", "#2ca02c", "#d62728", "#9467bd",
@@ -324,5 +325,25 @@ def plot_activations(names=None, *, z=None, size: float = 1.96):
         ax.set_ylim(lo - pad, hi + pad)
     axes[0, 0].set_ylabel("f(z)")
     axes[1, 0].set_ylabel("f'(z)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_datasets(names=("xor", "moons", "circles", "spirals"), *, n: int = 200, seed: int = 0,
+                  size: float = 2.45):
+    """The toy data sets side by side (the training points the Playground uses). Returns the Figure.
+
+    One panel per data set: each point is one example (x1, x2), coloured by its label
+    (class 0 blue, class 1 orange).
+    """
+    import matplotlib.pyplot as plt
+
+    from bplab.data import make_toy
+
+    fig, axes = plt.subplots(1, len(names), figsize=(size * len(names), size + 0.35), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        X, y = make_toy(name, n=n, seed=seed)
+        plot_decision_boundary(None, X, y, ax=ax, title=f"{name} ({len(X)} points)",
+                               legend=ax is axes[0, 0], point_size=12)
     fig.tight_layout()
     return fig

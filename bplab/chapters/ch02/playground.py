@@ -39,14 +39,19 @@ network that answers 50 : 50 for every point, i.e. a coin flip):
                 :class:`bplab.DivergenceError` and stopped. Only this is called diverged.
 ``"unstable"``  training finished with finite numbers, but the loss averaged over the last
                 5 epochs stayed above twice a coin flip's (2 ln 2 ≈ 1.39): the learning rate
-                is too large, the network keeps jumping around instead of settling (with
-                bounded activations such as tanh this never turns into NaN). Not called
-                diverged, and its message says so: nothing became NaN or infinite.
+                is too large, the network keeps jumping around instead of settling (with tanh
+                the hidden units saturate, and the output layer's steps stay bounded, so in
+                a few hundred epochs nothing overflows). Not called diverged, and its message
+                says so: nothing became NaN or infinite.
 ``"slow"``      lr <= 0.01 and the loss fell by less than 10 % and is still above ln 2 / 2.
-``"stuck"``     train accuracy <= 60 %: no better than a coin flip.
+``"stuck"``     train accuracy <= 60 %: about what a coin flip gets (50 %). The message says
+                how it compares, from the measured accuracy: "worse than" (below 45 %), "no
+                better than" (45-55 %) or "barely better than" (55-60 %) a coin flip.
 ``"limited"``   a linear network (activation 'linear') below 90 % train accuracy: however
                 many layers it has, it can only draw a straight line.
-``"ok"``        none of the above.
+``"weak"``      a nonlinear network that learned only part of the pattern: train or test
+                accuracy below 90 % (e.g. the spirals at the default settings).
+``"ok"``        none of the above: at least 90 % of the training *and* of the test points right.
 """
 from __future__ import annotations
 
@@ -63,8 +68,8 @@ from bplab.optim import SGD
 from bplab.training import DivergenceError, fit
 from bplab.chapters._shared.display import put_figure
 
-__all__ = ["Playground", "DEFAULTS", "STATUSES", "LR_RANGE", "WIDTH_RANGE", "DEPTH_RANGE",
-           "EPOCH_RANGE"]
+__all__ = ["Playground", "DEFAULTS", "STATUSES", "GOOD_ACCURACY", "coin_flip_words", "LR_RANGE",
+           "WIDTH_RANGE", "DEPTH_RANGE", "EPOCH_RANGE"]
 
 #: the default settings (also what :meth:`Playground.show_default` draws)
 DEFAULTS = dict(dataset="moons", activation="tanh", lr=0.3, width=8, depth=2, epochs=100, seed=0)
@@ -80,7 +85,9 @@ _STYLE = {"description_width": "initial"}
 LR_READOUT = ".3"
 
 #: every value ``Playground.status`` can take, in the order they are checked (see the module doc)
-STATUSES = ("diverged", "unstable", "slow", "stuck", "limited", "ok")
+STATUSES = ("diverged", "unstable", "slow", "stuck", "limited", "weak", "ok")
+#: "ok" (and not "weak") needs at least this train and test accuracy
+GOOD_ACCURACY = 0.9
 
 
 _CHECKS = {
@@ -102,6 +109,15 @@ def _check_range(value, name, lo, hi, *, integer):
     if not lo <= v <= hi:
         raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {v:g}")
     return v
+
+
+def coin_flip_words(accuracy: float) -> str:
+    """How an accuracy compares with a coin flip's 50 %, in words honest about the number."""
+    if accuracy < 0.45:
+        return "worse than"
+    if accuracy <= 0.55:
+        return "no better than"
+    return "barely better than"
 
 
 class Playground:
@@ -384,12 +400,18 @@ class Playground:
                     " (its big steps can kill ReLUs)" if s["activation"] == "relu" else "")
             else:
                 why = "try more epochs, more units or another learning rate"
-            self.message = f"no better than a coin flip (train accuracy {acc:.0%}): {why}"
-        elif s["activation"] == "linear" and acc < 0.9:
+            self.message = (f"{coin_flip_words(acc)} a coin flip (train accuracy {acc:.0%}; "
+                            f"answering at random gets about 50%): {why}")
+        elif s["activation"] == "linear" and acc < GOOD_ACCURACY:
             self.status = "limited"
             self.message = (f"a linear network can only draw a straight line (train accuracy "
                             f"{acc:.0%}): however many layers it has, it computes one linear "
                             "function; pick a nonlinear activation to bend the boundary")
+        elif min(acc, self.test_accuracy) < GOOD_ACCURACY:
+            self.status = "weak"
+            self.message = (f"learned only part of the pattern (train accuracy {acc:.0%}, test "
+                            f"accuracy {self.test_accuracy:.0%}, below {GOOD_ACCURACY:.0%}): try "
+                            "more epochs, more units or layers, or another learning rate")
 
     # ------------------------------------------------------------------ drawing
     def _status_text(self):

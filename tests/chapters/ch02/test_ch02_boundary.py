@@ -161,3 +161,16 @@ def test_plot_activations_draws_f_and_derivative():
 def test_chapter_modules_reachable_from_bplab():
     import bplab.chapters.ch02.boundary
     assert bplab.chapters.ch02.boundary is boundary
+
+
+def test_plot_datasets_draws_every_point_of_each_set():
+    fig = boundary.plot_datasets()
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == [f"{n} (200 points)" for n in
+                                               ("xor", "moons", "circles", "spirals")]
+    for ax, name in zip(axes, ("xor", "moons", "circles", "spirals")):
+        X, y = bplab.data.make_toy(name, n=200, seed=0)
+        pts = np.concatenate([c.get_offsets() for c in ax.collections])
+        assert len(pts) == 200
+        assert np.allclose(np.sort(pts[:, 0]), np.sort(X[:, 0]))
+    plt.close(fig)

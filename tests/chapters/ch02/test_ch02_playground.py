@@ -14,7 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import bplab  # noqa: E402
-from bplab.chapters.ch02.playground import DEFAULTS, STATUSES, Playground  # noqa: E402
+from bplab.chapters.ch02.playground import (DEFAULTS, GOOD_ACCURACY, STATUSES, Playground,  # noqa: E402
+                                            coin_flip_words)
 
 
 @pytest.fixture(scope="module")
@@ -229,12 +230,46 @@ def test_linear_network_below_90_percent_is_limited(dataset):
     fig = pg.figure()
     assert "Limited: a linear network can only draw a straight line" in _fig_texts(fig)
     plt.close(fig)
-    assert Playground(dataset=dataset, activation="tanh", widgets=False).status == "ok"
+    assert Playground(dataset="moons", activation="tanh", widgets=False).status == "ok"
+
+
+def test_partly_learned_spirals_are_weak_not_ok():
+    # the reader's complaint: spirals at the default settings reached ~56 % test accuracy
+    # and the Playground said "ok"
+    pg = Playground(dataset="spirals", widgets=False)
+    assert pg.test_accuracy < 0.7 and pg.train_accuracy < 0.9
+    assert pg.status == "weak"
+    assert f"test accuracy {pg.test_accuracy:.0%}" in pg.message
+    assert f"train accuracy {pg.train_accuracy:.0%}" in pg.message
+    # the same spirals, learned well, are ok again
+    good = Playground(dataset="spirals", width=16, depth=3, epochs=300, widgets=False)
+    assert min(good.train_accuracy, good.test_accuracy) >= GOOD_ACCURACY
+    assert good.status == "ok" and good.message == ""
+    # every other nonlinear "ok" run really is at least 90 % right on both sets
+    for ds in ("xor", "moons", "circles"):
+        run = Playground(dataset=ds, activation="relu", widgets=False)
+        assert run.status == "ok" and min(run.train_accuracy, run.test_accuracy) >= GOOD_ACCURACY
+
+
+@pytest.mark.parametrize("acc, words", [(0.38, "worse than"), (0.449, "worse than"),
+                                        (0.45, "no better than"), (0.5, "no better than"),
+                                        (0.55, "no better than"), (0.56, "barely better than"),
+                                        (0.6, "barely better than")])
+def test_coin_flip_words_follow_the_accuracy(acc, words):
+    assert coin_flip_words(acc) == words
+
+
+def test_stuck_message_is_derived_from_the_measured_accuracy():
+    lin = Playground(dataset="xor", activation="linear", widgets=False)      # 38 %
+    assert lin.status == "stuck" and lin.message.startswith("worse than a coin flip (train accuracy 38%")
+    circ = Playground(dataset="circles", activation="linear", widgets=False)  # 59 %
+    assert circ.status == "stuck" and 0.55 < circ.train_accuracy <= 0.6
+    assert circ.message.startswith("barely better than a coin flip")
 
 
 def test_statuses_are_listed_and_documented():
     import bplab.chapters.ch02.playground as mod
-    assert STATUSES == ("diverged", "unstable", "slow", "stuck", "limited", "ok")
+    assert STATUSES == ("diverged", "unstable", "slow", "stuck", "limited", "weak", "ok")
     for status in STATUSES:
         assert f'``"{status}"``' in mod.__doc__
 
