@@ -8,7 +8,7 @@ r"""Exercise checks for chapter 04 (vanishing and exploding gradients).
   w can change the length of one example's error signal (a factor that exceeds 1 when w > 4)
 * :func:`check_he_std`             -- ``he_std(fan_in)`` returns :math:`\sqrt{2/n_{in}}`
 * :func:`check_layer_grad_norms`   -- ``my_layer_grad_norms(net, X, y)`` runs the forward pass and its
-  OWN backward loop and returns :math:`\lVert\partial C/\partial b^l\rVert` per layer, first layer
+  OWN backward loop and returns :math:`\lVert\partial L/\partial b^l\rVert` per layer, first layer
   first; checked against ``net.layer_trace`` and central finite differences
 * :func:`check_predicted_shrink`   -- ``predicted_shrink(net, X)`` predicts, before any backward
   pass, how many times smaller each hidden layer's gradient is than the next layer's:
@@ -73,6 +73,14 @@ def check_sigmoid_prime_max(value):
         passed("max σ' = σ'(0) = 1/2 · 1/2 = 1/4. Every sigmoid layer multiplies the backward "
                "signal by at most 1/4 (times what the weights do).")
         return
+    if v == 0.0:
+        raise ExerciseError("0 is WHERE the slope is largest (the z returned by argmax, z = 0), not how large "
+                            "it is there: take the maximum of the slope values, sigmoid_prime(z).max(), "
+                            "not z[sigmoid_prime(z).argmax()]")
+    if float(v).is_integer() and v >= 2:
+        raise ExerciseError(f"{v:.0f} looks like a position in your grid (np.argmax gives the index of the "
+                            "largest entry, 1000 for np.linspace(-10, 10, 2001)); the question asks for the "
+                            "largest VALUE: sigmoid_prime(z).max()")
     if math.isclose(v, 0.5, rel_tol=1e-3):
         raise ExerciseError("0.5 is σ(0), the value of the sigmoid at its steepest point; the "
                             "question asks for its SLOPE there, σ'(0) = σ(0)(1 - σ(0))")
@@ -164,7 +172,7 @@ def _grad_problem():
 
 def _norms_by_hand(net, X, y, *, slope="A", output_slope="linear", reduce="sum", which="db"):
     """Per-layer gradient norms from a hand-written backward loop, with the knobs the slips
-    turn: ``slope`` 'A' (right: f' from the output A), 'Z' (the sigmoid formula applied to Z) or
+    turn: ``reduce`` may also be 'norm_then_sum' (each row's length, summed); ``slope`` 'A' (right: f' from the output A), 'Z' (the sigmoid formula applied to Z) or
     'none'; ``output_slope`` 'linear' (right) or 'sigmoid' (a(1-a) at the affine output layer
     too); ``reduce`` 'sum' (right) or 'mean'; ``which`` 'db' (right), 'dW' or 'dZ'."""
     out, cache = net.forward(X, return_cache=True)
@@ -180,19 +188,22 @@ def _norms_by_hand(net, X, y, *, slope="A", output_slope="linear", reduce="sum",
         else:
             f1 = 1.0
         dZ = dA * f1
-        db = dZ.sum(axis=0) if reduce == "sum" else dZ.mean(axis=0)
-        norms[l] = float(np.linalg.norm({"db": db, "dW": A_prev.T @ dZ, "dZ": dZ}[which]))
+        if reduce == "norm_then_sum":        # each example's length first, then added up
+            norms[l] = float(np.linalg.norm(dZ, axis=1).sum())
+        else:
+            db = dZ.sum(axis=0) if reduce == "sum" else dZ.mean(axis=0)
+            norms[l] = float(np.linalg.norm({"db": db, "dW": A_prev.T @ dZ, "dZ": dZ}[which]))
         dA = dZ @ net.weights[l].T
     return np.array(norms)
 
 
 def _bias_grads_by_finite_differences(net, X, y, h=1e-6):
-    """dC/db of every layer by central differences of the mean loss (float64)."""
+    """dL/db of every layer by central differences of the mean loss (float64)."""
     return [numerical_gradient(lambda: net.loss_value(X, y), b, h) for b in net.biases]
 
 
 def _bplab_layer_grad_norms(net, X, y):
-    """bplab's answer: ||dC/db|| of every layer from ``net.layer_trace`` (its own backward pass)."""
+    """bplab's answer: ||dL/db|| of every layer from ``net.layer_trace`` (its own backward pass)."""
     return np.array([np.linalg.norm(t["db"]) for t in net.layer_trace(X, y)])
 
 
@@ -214,7 +225,7 @@ def _watch_backward(net):
 def check_layer_grad_norms(my_layer_grad_norms):
     """``my_layer_grad_norms(net, X, y)`` must run ``net.forward(X, return_cache=True)``, take the
     loss gradient from ``net.loss_fn`` and walk back through the layers itself (dZ = dA * slope,
-    db = dZ.sum(axis=0), dA = dZ @ W.T), returning ||dC/db|| of every layer, first layer first."""
+    db = dZ.sum(axis=0), dA = dZ @ W.T), returning ||dL/db|| of every layer, first layer first."""
     name = function_name(my_layer_grad_norms, "my_layer_grad_norms")
     net, X, y = _grad_problem()
     n = len(X)
@@ -268,8 +279,13 @@ def check_layer_grad_norms(my_layer_grad_norms):
                                                   "use net.activations[l].grad_from_output(A) for every layer"),
         (hand(which="dW"), "you measured the weight gradients dW = A_prev.T @ dZ; this exercise asks for the "
                            "bias gradients, db = dZ.sum(axis=0) (Nielsen's 'speed of learning')"),
-        (hand(which="dZ"), "you took the norm of the whole dZ matrix (one row per example); dC/db sums it over "
+        (hand(which="dZ"), "you took the norm of the whole dZ matrix (one row per example); dL/db sums it over "
                            "the examples first: db = dZ.sum(axis=0)"),
+        (hand(reduce="norm_then_sum"), "you took each example's length first and then added the lengths up "
+                                       "(np.linalg.norm(dZ, axis=1).sum()): that is the sum of the per-image "
+                                       "lengths, which never cancels. db sums the rows first, so images that "
+                                       "push a bias in opposite directions cancel, and only then takes the "
+                                       "length: np.linalg.norm(dZ.sum(axis=0))"),
         (want / n, f"your norms are exactly {n} times too small, and {n} is the number of examples: the 1/N of "
                    "the mean loss is already in the gradient net.loss_fn returns, so db = dZ.sum(axis=0); "
                    "dZ.mean(axis=0) (or dividing by N again) counts the 1/N twice"),
@@ -289,7 +305,7 @@ def check_layer_grad_norms(my_layer_grad_norms):
         check_close(f"{name}(net, X, y)", got, want, at=layers, rtol=1e-7, atol=1e-12)
     check_close(f"{name}(net, X, y) against finite differences", got, fd, at=layers, rtol=1e-6, atol=1e-10)
     ratios = want[1:] / want[:-1]
-    passed(f"your backward loop's ||dC/db|| agree with net.layer_trace and with central finite differences "
+    passed(f"your backward loop's ||dL/db|| agree with net.layer_trace and with central finite differences "
            f"(to 1e-6) on the check's 6-5-4-4-3 sigmoid network ({n} random examples): each layer gets "
            + ", ".join(f"{r:.2f}" for r in ratios) + " times less gradient than the next one.")
 

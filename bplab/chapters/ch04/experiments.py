@@ -1,7 +1,7 @@
 r"""Experiments on vanishing (and exploding) gradients, built on :class:`bplab.MLP`.
 
-Backpropagation carries the error signal :math:`\delta^l = \partial C/\partial z^l` (chapter 02's
-``dZ`` of layer l, one row per example; C is the cost, chapter 02's L) from the output back to
+Backpropagation carries the error signal :math:`\delta^l = \partial L/\partial z^l` (chapter 02's
+``dZ`` of layer l, one row per example; L is the loss) from the output back to
 the input, one layer at a time::
 
     delta_l = f'(z_l) * (delta_{l+1} @ W_{l+1}.T)        (element-wise product)
@@ -15,7 +15,7 @@ The helpers here measure that, and nothing in them is notebook-only, so the chap
 notebook, its widget (:mod:`bplab.chapters.ch04.explorer`) and the tests all call the same code:
 
 * :func:`make_net`                 a deep MLP from (depth, width, activation, init) choices;
-* :func:`gradient_norms_at_init`   :math:`\lVert\partial C/\partial b^l\rVert` per layer, averaged over seeds;
+* :func:`gradient_norms_at_init`   :math:`\lVert\partial L/\partial b^l\rVert` per layer, averaged over seeds;
 * :func:`sigmoid_head_gradient_norms`  the same with Nielsen's output layer (sigmoid units and
   the cross-entropy cost :math:`-\sum_j [y_j\ln a_j + (1-y_j)\ln(1-a_j)]`), to compare with his book;
 * :func:`shrink_factors`           how many times smaller each layer's gradient is than the next one's;
@@ -47,9 +47,9 @@ __all__ = ["make_net", "gradient_norms_at_init", "sigmoid_head_gradient_norms", 
            "jacobian_bound_check", "weight_change_per_epoch", "compare_remedies", "Remedy",
            "DEFAULT_REMEDIES", "INIT_PRESETS", "init_preset", "rms_slope", "activation_spread",
            "NIELSEN_2015", "error_signals", "gradient_agreement", "typical_gain",
-           "predicted_shrink_factors"]
+           "predicted_shrink_factors", "build_net", "per_image_vs_averaged"]
 
-#: Nielsen (2015), *Neural Networks and Deep Learning*, ch. 5: ||dC/db|| for the three hidden
+#: Nielsen (2015), *Neural Networks and Deep Learning*, ch. 5: ||dL/db|| for the three hidden
 #: layers of a [784, 30, 30, 30, 10] sigmoid network at initialisation (first 1000 MNIST images).
 NIELSEN_2015 = (0.012, 0.060, 0.283)
 
@@ -100,11 +100,12 @@ def _check_model(model):
 
 # ------------------------------------------------------------ networks
 def make_net(depth, width=30, *, n_in, n_out=10, activation="sigmoid", init="lecun",
-             init_std=None, bias_std=0.0, seed=0) -> MLP:
+             init_std=None, bias_std=0.0, seed=0, weight_scale=1.0) -> MLP:
     """An MLP with ``depth`` hidden layers of ``width`` units: sizes [n_in, width, ..., width, n_out].
 
     ``init`` is an :class:`MLP` init scheme ('lecun', 'xavier', 'he', 'normal', 'auto') or a
     name from :data:`INIT_PRESETS` (which then also sets ``bias_std``/``init_std``).
+    ``weight_scale`` multiplies every hidden layer's weights after the init (see :func:`build_net`).
     """
     depth = check_int(depth, "depth", minimum=1)
     width = check_int(width, "width", minimum=1)
@@ -118,7 +119,20 @@ def make_net(depth, width=30, *, n_in, n_out=10, activation="sigmoid", init="lec
             raise ValueError(f"unknown init {init!r}; choose one of {list(INITS)} "
                              f"or a preset {list(INIT_PRESETS)}")
         kw = dict(init=init, init_std=init_std, bias_std=bias_std)
-    return MLP([n_in] + [width] * depth + [n_out], activation, seed=seed, **kw)
+    return build_net([n_in] + [width] * depth + [n_out], activation, seed=seed, weight_scale=weight_scale, **kw)
+
+
+def build_net(sizes, activation, *, seed=0, weight_scale=1.0, **init_kw) -> MLP:
+    """``MLP(sizes, activation, seed=seed, **init_kw)`` whose hidden layers' weights are then
+    multiplied by ``weight_scale`` (the output layer's are left alone). ``weight_scale=4`` with
+    ``init='xavier'`` is the scale often recommended for sigmoid units: a gain of about 4 per layer
+    to make up for the sigmoid's slope of at most 1/4."""
+    weight_scale = check_positive_number(weight_scale, "weight_scale")
+    net = MLP(sizes, activation, seed=seed, **init_kw)
+    if weight_scale != 1.0:
+        for W in net.weights[:-1]:
+            W *= weight_scale
+    return net
 
 
 def _check_deep_sizes(sizes):
@@ -128,15 +142,16 @@ def _check_deep_sizes(sizes):
 
 
 def gradient_norms_at_init(X, y, sizes, activation="sigmoid", init="lecun", *, init_std=None,
-                           bias_std=0.0, seeds=range(5), which="b", head="softmax"):
+                           bias_std=0.0, seeds=range(5), which="b", head="softmax", weight_scale=1.0):
     r"""Gradient norm of every layer of freshly initialised networks, averaged over ``seeds``.
 
     For each seed an ``MLP(sizes, activation, init=init, init_std=init_std, bias_std=bias_std,
     seed=seed)`` is built and the gradient of the mean cost over all of (X, y) is taken.
-    ``which='b'`` measures :math:`\lVert\partial C/\partial b^l\rVert` (Nielsen's "speed of
+    ``which='b'`` measures :math:`\lVert\partial L/\partial b^l\rVert` (Nielsen's "speed of
     learning" of layer l), ``'W'`` the weights. ``head='softmax'`` uses the network as bplab
     builds it (affine output + softmax cross-entropy); ``head='sigmoid'`` puts Nielsen's output
-    layer on the same weights (see :func:`sigmoid_head_gradient_norms`).
+    layer on the same weights (see :func:`sigmoid_head_gradient_norms`). ``weight_scale``
+    multiplies the hidden layers' weights (:func:`build_net`).
 
     Returns a pandas DataFrame indexed by layer (1 = first hidden layer ... L = output) with
     columns ``kind`` ('hidden'/'output'), ``grad_norm`` (mean over seeds), ``std`` (over seeds),
@@ -152,7 +167,8 @@ def gradient_norms_at_init(X, y, sizes, activation="sigmoid", init="lecun", *, i
     X, y, _ = _check_xy(X, y, n_classes=int(sizes[-1]))
     per_seed = []
     for s in seeds:
-        net = MLP(sizes, activation, seed=s, init=init, init_std=init_std, bias_std=bias_std)
+        net = build_net(sizes, activation, seed=s, init=init, init_std=init_std, bias_std=bias_std,
+                        weight_scale=weight_scale)
         if s == seeds[0]:
             X, y = net.check_data(X, y)             # checked once, not once per seed
         per_seed.append(_grad_norms(_backprop(net, X, y, head=head)[2], which))
@@ -173,7 +189,7 @@ def gradient_norms_at_init(X, y, sizes, activation="sigmoid", init="lecun", *, i
 def _backprop(model, X, y, head="softmax"):
     """One forward and one backward pass of ``model`` (its own :meth:`MLP.forward` and
     :meth:`MLP.backward`). Returns ``(dZs, As, grads)``: every layer's error signal
-    dZ_l = dC/dZ_l (one row per example, including the 1/n of the mean cost), every layer's
+    dZ_l = dL/dZ_l (one row per example, including the 1/n of the mean cost), every layer's
     output [A_0 = X, A_1, ..., A_L] and the gradients [dW1, db1, ...].
 
     ``head='softmax'`` is the model's own output layer and loss; ``'sigmoid'`` is Nielsen's
@@ -185,13 +201,13 @@ def _backprop(model, X, y, head="softmax"):
         dOut[np.arange(len(y)), y] -= 1.0           # a - y for sigmoid + cross-entropy ...
         dOut /= X.shape[0]                          # ... with C averaged over the examples
     else:
-        _, dOut = model.loss_fn(out, y)             # dC/d(output) of the model's own loss
+        _, dOut = model.loss_fn(out, y)             # dL/d(output) of the model's own loss
     grads, dZs = model.backward(dOut, cache, return_dZ=True)
     return dZs, [X] + [A for _, _, A in cache], grads
 
 
 def _grad_norms(grads, which):
-    """||dC/db_l|| (which='b') or ||dC/dW_l|| (which='w') per layer, first layer first."""
+    """||dL/db_l|| (which='b') or ||dL/dW_l|| (which='w') per layer, first layer first."""
     return np.array([np.linalg.norm(g) for g in (grads[1::2] if which == "b" else grads[0::2])])
 
 
@@ -214,10 +230,10 @@ def sigmoid_head_gradient_norms(model, X, y, which="b"):
 def error_signals(model, X, y, head="softmax"):
     r"""Every layer's error signal, one row per example: a list of arrays, first layer first.
 
-    Entry ``l`` is chapter 02's :math:`dZ` of layer l+1, :math:`\partial C/\partial Z`, shape
+    Entry ``l`` is chapter 02's :math:`dZ` of layer l+1, :math:`\partial L/\partial Z`, shape
     (n_examples, width). Row x is example x's :math:`\delta` (as a row); it includes the
     :math:`1/n` of the mean cost, so the bias gradient is the column sum,
-    :math:`\partial C/\partial b = \sum_x \delta_x`. ``head`` as in
+    :math:`\partial L/\partial b = \sum_x \delta_x`. ``head`` as in
     :func:`gradient_norms_at_init` ('softmax': the model's own output layer; 'sigmoid':
     Nielsen's sigmoid units with the cross-entropy cost).
     """
@@ -232,7 +248,7 @@ def gradient_agreement(model, X, y, head="softmax"):
     :math:`\lVert\sum_x \delta^l_x\rVert \,/\, \sum_x \lVert\delta^l_x\rVert`.
 
     1 when every example's :math:`\delta^l_x` points the same way; small when they point in
-    different directions and cancel in the sum :math:`\partial C/\partial b^l = \sum_x\delta^l_x`.
+    different directions and cancel in the sum :math:`\partial L/\partial b^l = \sum_x\delta^l_x`.
     The ratio of two layers' bias gradients is therefore the per-example ratio of lengths
     (a weighted mean of :math:`\lVert\delta^l_x\rVert/\lVert\delta^{l+1}_x\rVert`) times
     agreement(l) / agreement(l+1). Returns a numpy array, first layer first (output last).
@@ -391,15 +407,17 @@ def weight_change_per_epoch(model, X, y, *, optimizer, epochs, batch_size, seed=
 class Remedy:
     """One row of the remedies table: a label and the MLP keyword arguments it stands for."""
 
-    def __init__(self, label, activation, init, init_std=None, bias_std=0.0):
+    def __init__(self, label, activation, init, init_std=None, bias_std=0.0, weight_scale=1.0):
         self.label = str(label)
+        self.weight_scale = check_positive_number(weight_scale, "weight_scale")
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.init = check_choice("init", init, INITS)
         self.init_std = None if init_std is None else check_positive_number(init_std, "init_std")
         self.bias_std = check_positive_number(bias_std, "bias_std", allow_zero=True)
 
     def kwargs(self) -> dict:
-        return dict(init=self.init, init_std=self.init_std, bias_std=self.bias_std)
+        return dict(init=self.init, init_std=self.init_std, bias_std=self.bias_std,
+                    weight_scale=self.weight_scale)
 
     def __repr__(self):
         return f"Remedy({self.label!r})"
@@ -409,6 +427,7 @@ class Remedy:
 DEFAULT_REMEDIES = (
     Remedy("sigmoid, lecun + bias N(0,1)", "sigmoid", "lecun", bias_std=1.0),
     Remedy("sigmoid, xavier", "sigmoid", "xavier"),
+    Remedy("sigmoid, 4x xavier", "sigmoid", "xavier", weight_scale=4.0),
     Remedy("tanh, xavier", "tanh", "xavier"),
     Remedy("relu, xavier", "relu", "xavier"),
     Remedy("relu, he", "relu", "he"),
@@ -418,21 +437,24 @@ DEFAULT_REMEDIES = (
 )
 
 
-def compare_remedies(X_train, y_train, X_test, y_test, remedies=DEFAULT_REMEDIES, *, depth=6,
+def compare_remedies(X_train, y_train, X_eval, y_eval, remedies=DEFAULT_REMEDIES, *, depth=6,
                      width=32, seeds=range(3), optimizer=None, epochs=10, batch_size=32,
-                     train_seed=0):
+                     train_seed=0, train_seeds=None):
     r"""Measure each remedy side by side: gradient norms at initialisation and accuracy after
     a short, fixed training budget.
 
     Every remedy gets the same architecture (``depth`` hidden layers of ``width``), the same
-    data and the same training (``optimizer`` — a fresh copy per row, default
+    data and the same training (``optimizer`` — a fresh copy per run, default
     ``SGD(lr=0.1, momentum=0.9)`` — for ``epochs`` epochs of mini-batches of ``batch_size``,
-    shuffled with ``train_seed``; the trained network is the one built with the first seed).
+    shuffled with ``train_seed``). One network is trained per seed in ``train_seeds`` (default:
+    the first of ``seeds`` only) and scored on (X_eval, y_eval): validation data, when the
+    table is used to choose.
 
     Returns a DataFrame indexed by the remedy label with columns ``g1`` ... ``g<depth>``
-    (mean :math:`\lVert\partial C/\partial b^l\rVert` of the hidden layers over ``seeds``),
-    ``first/last`` (g1 / g<depth>: < 1 vanishing, > 1 exploding), ``test_acc`` (NaN when
-    training diverged) and ``note``.
+    (mean :math:`\lVert\partial L/\partial b^l\rVert` of the hidden layers over ``seeds``),
+    ``first/last`` (g1 / g<depth>: < 1 vanishing, > 1 exploding), ``acc`` (mean accuracy on the
+    evaluation data over ``train_seeds``, NaN when a run diverged), ``acc_min``, ``acc_max`` and
+    ``note`` (which runs diverged). ``df.attrs['acc_per_seed']`` maps label -> list of accuracies.
     """
     import copy
 
@@ -444,32 +466,65 @@ def compare_remedies(X_train, y_train, X_test, y_test, remedies=DEFAULT_REMEDIES
     depth = check_int(depth, "depth", minimum=1)
     width = check_int(width, "width", minimum=1)
     seeds = _check_seeds(seeds)
+    train_seeds = [seeds[0]] if train_seeds is None else _check_seeds(train_seeds)
     X_train, y_train, n_classes = _check_xy(X_train, y_train)
-    X_test, y_test, _ = _check_xy(X_test, y_test, n_classes=n_classes)
-    if X_test.shape[1] != X_train.shape[1]:
-        raise ValueError(f"X_test has {X_test.shape[1]} features but X_train has {X_train.shape[1]}")
+    X_eval, y_eval, _ = _check_xy(X_eval, y_eval, n_classes=n_classes)
+    if X_eval.shape[1] != X_train.shape[1]:
+        raise ValueError(f"X_eval has {X_eval.shape[1]} features but X_train has {X_train.shape[1]}")
     remedies = list(remedies)
     if not remedies or not all(isinstance(r, Remedy) for r in remedies):
         raise TypeError("remedies must be a non-empty list of bplab.chapters.ch04.experiments.Remedy")
     optimizer = SGD(lr=0.1, momentum=0.9) if optimizer is None else optimizer
     sizes = [X_train.shape[1]] + [width] * depth + [n_classes]
-    rows = []
+    rows, per_seed = [], {}
     for r in remedies:
         g = gradient_norms_at_init(X_train, y_train, sizes, r.activation, seeds=seeds, **r.kwargs())
         hidden = g["grad_norm"].to_numpy()[:-1]
         row = {f"g{i + 1}": v for i, v in enumerate(hidden)}
         row["first/last"] = hidden[0] / hidden[-1]
-        net = MLP(sizes, r.activation, seed=seeds[0], **r.kwargs())
-        opt = copy.deepcopy(optimizer)
-        opt.reset()
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported, not warned
-                fit(net, X_train, y_train, optimizer=opt, epochs=epochs, batch_size=batch_size,
-                    seed=train_seed, progress=False)
-            row["test_acc"] = net.accuracy(X_test, y_test)
-            row["note"] = ""
-        except DivergenceError as e:
-            row["test_acc"] = np.nan
-            row["note"] = f"diverged (epoch {e.epoch})"
+        accs, notes = [], []
+        for s in train_seeds:
+            net = build_net(sizes, r.activation, seed=s, **r.kwargs())
+            opt = copy.deepcopy(optimizer)
+            opt.reset()
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported, not warned
+                    fit(net, X_train, y_train, optimizer=opt, epochs=epochs, batch_size=batch_size,
+                        seed=train_seed, progress=False)
+                accs.append(net.accuracy(X_eval, y_eval))
+            except DivergenceError as e:
+                accs.append(np.nan)
+                notes.append(f"seed {s} diverged (epoch {e.epoch})")
+        per_seed[r.label] = accs
+        a = np.array(accs, dtype=float)
+        row["acc"] = float(a.mean())
+        row["acc_min"] = float(a.min())
+        row["acc_max"] = float(a.max())
+        row["note"] = "; ".join(notes)
         rows.append(dict(remedy=r.label, **row))
-    return pd.DataFrame(rows).set_index("remedy")
+    df = pd.DataFrame(rows).set_index("remedy")
+    df.attrs["acc_per_seed"] = per_seed
+    df.attrs["train_seeds"] = train_seeds
+    return df
+
+
+def per_image_vs_averaged(model, X, y, head="softmax"):
+    r"""The first hidden layer's gradient relative to the last hidden layer's, measured two ways.
+
+    ``per_image``: the mean over the examples of :math:`\lVert\delta^1_x\rVert/\lVert\delta^{H}_x\rVert`
+    (H the last hidden layer): what one image's error signal loses on its way back, the quantity a
+    rule of thumb per layer predicts. ``averaged``: :math:`\lVert\partial L/\partial b^1\rVert /
+    \lVert\partial L/\partial b^H\rVert`, the ratio of the gradients averaged over the examples
+    (the ``first/last`` of :func:`compare_remedies`). ``agreement_first`` and ``agreement_last``
+    (:func:`gradient_agreement` of layers 1 and H) link the two:
+    averaged ≈ per_image × agreement_first / agreement_last. Returns a dict of floats."""
+    model = _check_model(model)
+    if model.n_layers < 3:
+        raise ValueError("the model needs at least two hidden layers")
+    d = error_signals(model, X, y, head=head)
+    first, last = d[0], d[-2]
+    n_last = np.linalg.norm(last, axis=1)
+    ok = n_last > 0
+    return dict(per_image=float(np.mean(np.linalg.norm(first, axis=1)[ok] / n_last[ok])),
+                averaged=float(np.linalg.norm(first.sum(axis=0)) / np.linalg.norm(last.sum(axis=0))),
+                agreement_first=_agreement(first), agreement_last=_agreement(last))

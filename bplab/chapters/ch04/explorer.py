@@ -36,17 +36,17 @@ class VanishingExplorer:
     """Controls: ``activation`` (Dropdown), ``depth`` (IntSlider, hidden layers), ``init``
     (Dropdown of :data:`bplab.chapters.ch04.experiments.INIT_PRESETS`), ``lr`` (FloatLogSlider, SGD).
 
-    State after every change: ``grad_norms`` (||dC/db|| per layer at initialisation, mean over
+    State after every change: ``grad_norms`` (||dL/db|| per layer at initialisation, mean over
     ``seeds``, first layer first, output last), ``weight_change`` (mean relative weight change
     per epoch of each layer, NaN where training diverged), ``changes`` and ``history``
-    (DataFrames from the training), ``model``, ``test_accuracy``, ``stuck_at_init`` and
+    (DataFrames from the training), ``model``, ``val_accuracy``, ``stuck_at_init`` and
     ``stuck`` (per hidden layer, before and after training: the fraction of units whose slope is
     below 10 % of its maximum on every training example: saturated or dead), ``figure`` (the
     last Figure drawn) and ``n_updates`` (how many times it recomputed).
 
     How the training went, from measured numbers (see :meth:`_diagnose`): ``status`` is one of
 
-    ``"ok"``            test accuracy at least twice chance (0.2 for the ten digits);
+    ``"ok"``            validation accuracy at least twice chance (0.2 for the ten digits);
     ``"diverged"``      the numbers blew up: :func:`bplab.fit` raised a DivergenceError, or a
                         layer's weights moved more than ``BLOWUP_CHANGE`` (1000) times their own
                         size in one epoch (then ReLUs typically all die and the loss looks finite);
@@ -56,13 +56,17 @@ class VanishingExplorer:
     ``"not_learning"``  no better than guessing without those signs: tiny steps or a vanishing
                         gradient (the default view).
 
+    After a divergence ``cause`` says what to change: ``"init"`` when the gradient already
+    explodes at initialisation (layer 1 gets more than ``EXPLODING_RATIO`` times the last hidden
+    layer's gradient; no learning rate helps then), else ``"lr"``.
+
     ``last_message`` is the friendly text for ``"diverged"`` (drawn instead of the right panel,
     whose numbers mean nothing then), else None; ``note`` the text for ``"too_large"`` and
     ``"not_learning"`` (drawn below both panels), else None. ``text`` (an HTML widget under the
     figure) repeats the title and the message as text a screen reader or find-in-page can reach.
     """
 
-    def __init__(self, X=None, y=None, X_test=None, y_test=None, *, activation="sigmoid", depth=5,
+    def __init__(self, X=None, y=None, X_val=None, y_val=None, *, activation="sigmoid", depth=5,
                  init="lecun + bias N(0,1)", lr=0.1, width=30, epochs=5, batch_size=32,
                  seeds=range(3), train_seed=0):
         import ipywidgets as widgets
@@ -70,9 +74,12 @@ class VanishingExplorer:
         if X is None:
             from bplab.data import load_digits, train_test_split
             X_all, y_all = load_digits()
-            X, X_test, y, y_test = train_test_split(X_all, y_all, test_size=0.2, seed=0)
+            # the notebook's split: the test images (20 %) are set aside and never used here; the
+            # explorer trains on the rest minus a validation part (20 % of it) and scores on that
+            X_rest, _, y_rest, _ = train_test_split(X_all, y_all, test_size=0.2, seed=0)
+            X, X_val, y, y_val = train_test_split(X_rest, y_rest, test_size=0.2, seed=0)
         self.X, self.y = X, y
-        self.X_test, self.y_test = X_test, y_test
+        self.X_val, self.y_val = X_val, y_val
         self.width = check_int(width, "width", minimum=1)
         self.epochs = check_int(epochs, "epochs", minimum=1)
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
@@ -132,14 +139,15 @@ class VanishingExplorer:
             self.last_message = None
             self.note = None
             self.status = "ok"
-            self.test_accuracy = None
+            self.cause = None
+            self.val_accuracy = None
             try:
                 self.changes, self.history = V.weight_change_per_epoch(
                     self.model, self.X, self.y, optimizer=SGD(lr), epochs=self.epochs,
                     batch_size=self.batch_size, seed=self.train_seed)
                 self.weight_change = self.changes.mean(axis=0).to_numpy()
-                if self.X_test is not None:
-                    self.test_accuracy = self.model.accuracy(self.X_test, self.y_test)
+                if self.X_val is not None:
+                    self.val_accuracy = self.model.accuracy(self.X_val, self.y_val)
                 self.stuck = self._stuck_fractions()
                 self._diagnose(lr, n_classes)
             except DivergenceError as e:
@@ -149,13 +157,38 @@ class VanishingExplorer:
                 self.last_message = (
                     f"Training diverged at epoch {e.epoch}: with learning rate {lr:.3g} the "
                     f"weights grew until they were no longer finite numbers (the loss became NaN "
-                    f"or infinite). The learning rate is too large: lower it (try {lr / 10:.3g}) "
-                    f"or pick a smaller initialisation.")
+                    f"or infinite). " + self._divergence_advice(lr))
         self.n_updates += 1
         return self
 
     #: a layer's weights moving more than this many times their own size in one epoch: blown up
     BLOWUP_CHANGE = 1e3
+    #: layer 1 getting more than this many times the last hidden layer's gradient at initialisation:
+    #: the gradient explodes before training starts, and the initialisation is to blame
+    EXPLODING_RATIO = 10.0
+
+    def exploding_at_init(self):
+        """Layer 1's gradient / the last hidden layer's, at initialisation, if it is above
+        ``EXPLODING_RATIO`` (the gradient explodes toward the input), else None."""
+        g = self.grad_norms
+        if len(g) < 3 or not np.isfinite(g[:-1]).all() or g[-2] <= 0:
+            return None
+        ratio = float(g[0] / g[-2])
+        return ratio if ratio > self.EXPLODING_RATIO else None
+
+    def _divergence_advice(self, lr):
+        """What to change after a divergence: the initialisation when the gradient already
+        explodes at initialisation (then no learning rate on the slider helps), else the
+        learning rate. Sets ``cause`` to 'init' or 'lr'."""
+        ratio = self.exploding_at_init()
+        if ratio is not None:
+            self.cause = "init"
+            return (f"The initial weights are too large: before any training, layer 1 already gets "
+                    f"{ratio:.3g} times the last hidden layer's gradient (the gradient explodes toward "
+                    f"the input), so the first steps are huge at any learning rate. Pick a smaller "
+                    f"initialisation (he for relu, xavier for tanh), or fewer layers.")
+        self.cause = "lr"
+        return f"The learning rate is too large: lower it (try {lr / 10:.3g}) or pick a smaller initialisation."
 
     def _stuck_fractions(self):
         """Per hidden layer: the fraction of units whose slope f'(z) is below 10 % of its
@@ -188,8 +221,8 @@ class VanishingExplorer:
         changes = self.changes.to_numpy(dtype=float)
         loss = self.history["loss"].to_numpy(dtype=float)
         chance = 1.0 / n_classes
-        acc = self.test_accuracy if self.test_accuracy is not None else float(self.history["accuracy"].iloc[-1])
-        which = "test" if self.test_accuracy is not None else "training"
+        acc = self.val_accuracy if self.val_accuracy is not None else float(self.history["accuracy"].iloc[-1])
+        which = "validation" if self.val_accuracy is not None else "training"
         stuck = self.stuck if self.stuck is not None else np.zeros(0)
         worst = int(np.argmax(stuck)) if stuck.size else None
         # 1. blown up: the numbers stayed finite (or fit() would have raised), but only just
@@ -206,8 +239,7 @@ class VanishingExplorer:
                 f"Training diverged in epoch {e + 1}: with learning rate {lr:.3g} the mean loss of "
                 f"that epoch reached {loss[e]:.3g} and layer {l + 1}'s weights moved {grew}. "
                 + (f"Afterwards {stuck_txt}, so the network stopped learning: " if stuck_txt else "")
-                + f"{which} accuracy {acc:.3f}, chance is {chance:.3g}. The learning rate is too "
-                f"large: try {lr / 10:.3g}.")
+                + f"{which} accuracy {acc:.3f}, chance is {chance:.3g}. " + self._divergence_advice(lr))
             return
         if acc >= 2 * chance:
             return
@@ -250,8 +282,8 @@ class VanishingExplorer:
         ratio = g[0] / g[-2] if len(g) > 2 else 1.0
         t = (f"{self.activation.value}, {self.depth.value} hidden layers of {self.width}, "
              f"init: {self.init.value}; gradient layer 1 / last hidden = {ratio:.3g}")
-        if self.test_accuracy is not None:
-            t += f"\nafter {self.epochs} epochs of SGD(lr={self.lr.value:.3g}): test accuracy {self.test_accuracy:.3f}"
+        if self.val_accuracy is not None:
+            t += f"\nafter {self.epochs} epochs of SGD(lr={self.lr.value:.3g}): validation accuracy {self.val_accuracy:.3f}"
         return t
 
     def draw(self):

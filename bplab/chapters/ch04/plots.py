@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 
 __all__ = ["layer_norm_bars", "sigmoid_slope", "activation_histograms", "weight_change_lines",
-           "remedy_lines", "gradient_explorer_figure"]
+           "remedy_lines", "gradient_explorer_figure", "digit_rows"]
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22", "#17becf"]
@@ -32,7 +32,7 @@ def _wrap_label(label, width=20):
     return "\n".join(line for p in pieces for line in textwrap.wrap(p, width))
 
 
-def layer_norm_bars(series, *, ax=None, title=None, ylabel=r"$\Vert\partial C/\partial b^l\Vert$",
+def layer_norm_bars(series, *, ax=None, title=None, ylabel=r"$\Vert\partial L/\partial b^l\Vert$",
                     labels=None, annotate=True, errors=None, figsize=(7.5, 4.2)):
     """Grouped bars on a log scale, one group per layer and one bar per entry of ``series``
     (a dict ``label -> per-layer values``, first layer first). ``labels`` names the groups
@@ -242,7 +242,7 @@ def remedy_lines(table, *, note=None, figsize=(8.5, 4.4)):
     ax.set_xticks(x)
     ax.set_xticklabels([f"hidden {i}" for i in x])
     ax.set_xlabel("layer (input side → output side)")
-    ax.set_ylabel(r"$\Vert\partial C/\partial b^l\Vert$ at initialisation")
+    ax.set_ylabel(r"$\Vert\partial L/\partial b^l\Vert$ at initialisation")
     ax.set_title("Gradient per hidden layer: vanishing (falls to the left) or exploding (rises)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
@@ -293,4 +293,36 @@ def gradient_explorer_figure(grad_norms, weight_change, *, title="", message=Non
     h = fig.get_figheight()
     top_in = 0.84 if title else 0.38                      # inches above the panels
     fig.subplots_adjust(left=0.08, right=0.98, bottom=(0.5 + extra) / h, top=1 - top_in / h, wspace=0.28)
+    return fig
+
+
+def digit_rows(rows, *, per_row=10, size=0.85):
+    """A few images per data set, one row each: ``rows`` is a dict ``title -> (X, y)`` with X of
+    shape (n, side*side) (square images, pixels in [0, 1]). Shows the first image of each digit
+    0..9 (up to ``per_row``), its label above it. Returns the Figure; ``fig.shown`` maps each title
+    to the indices of the images drawn."""
+    plt = _plt()
+    if not isinstance(rows, dict) or not rows:
+        raise TypeError("rows must be a non-empty dict {title: (X, y)}")
+    fig, axes = plt.subplots(len(rows), per_row, figsize=(per_row * size, len(rows) * (size + 0.45)),
+                             squeeze=False)
+    fig.shown = {}
+    for r, (title, (X, y)) in enumerate(rows.items()):
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        side = int(round(np.sqrt(X.shape[1])))
+        if side * side != X.shape[1]:
+            raise ValueError(f"{title}: images must be square, got {X.shape[1]} pixels")
+        idx = [int(np.flatnonzero(y == d)[0]) for d in range(per_row) if np.any(y == d)]
+        fig.shown[title] = idx
+        for c, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(idx):
+                ax.imshow(X[idx[c]].reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
+                ax.set_title(str(y[idx[c]]), fontsize=9, pad=2)
+            else:
+                ax.axis("off")
+        axes[r][0].set_ylabel(f"{title}\n{side}x{side}", fontsize=8, rotation=0, ha="right", va="center")
+    fig.tight_layout()
     return fig

@@ -99,6 +99,16 @@ def test_sigmoid_prime_max_as_a_function(capsys):
     with pytest.raises(ExerciseError, match="σ\\(0\\)"):
         ch04.check_sigmoid_prime_max.strict(lambda: 0.5)
 
+
+@pytest.mark.parametrize("argmax_slip,match", [
+    (lambda: float(np.linspace(-10, 10, 2001)[np.argmax(np.ones(2001) - np.linspace(-10, 10, 2001) ** 2)]),
+     "WHERE the slope is largest .*argmax"),
+    (lambda: int(np.argmax(-np.linspace(-10, 10, 2001) ** 2)), "position in your grid .*index"),
+])
+def test_sigmoid_prime_max_argmax_slips(argmax_slip, match):
+    with pytest.raises(ExerciseError, match=match):
+        ch04.check_sigmoid_prime_max.strict(argmax_slip)
+
     def sigmoid_prime_max():
         raise NotImplementedError
     with pytest.raises(NotWrittenYet, match="sigmoid_prime_max is not written yet"):
@@ -123,8 +133,11 @@ def _backward_norms(slope="A", out_slope="linear", reduce="sum", which="db", ord
             else:
                 f1 = A * (1 - A) if slope == "A" else Z * (1 - Z)
             dZ = dA * f1
-            db = dZ.sum(axis=0) if reduce == "sum" else dZ.mean(axis=0)
-            norms.append(norm({"db": db, "dW": A_prev.T @ dZ, "dZ": dZ}[which]))
+            if reduce == "norm_then_sum":
+                norms.append(np.linalg.norm(dZ, axis=1).sum())
+            else:
+                db = dZ.sum(axis=0) if reduce == "sum" else dZ.mean(axis=0)
+                norms.append(norm({"db": db, "dW": A_prev.T @ dZ, "dZ": dZ}[which]))
             W = net.weights[l]
             dA = dZ @ (W.T if transpose else W)
         norms = np.array(norms[::-1] if order == "first first" else norms)
@@ -161,6 +174,7 @@ def test_layer_grad_norms_with_bplabs_slopes(capsys):
     (_backward_norms(order="last first"), "reverse order"),
     (_backward_norms(which="dW"), "weight gradients dW"),
     (_backward_norms(which="dZ"), r"whole dZ matrix.*sums it over the examples"),
+    (_backward_norms(reduce="norm_then_sum"), r"each example's length first and then added.*np.linalg.norm\(dZ.sum\(axis=0\)\)"),
     (_backward_norms(reduce="mean"), "exactly 25 times too small.*counts the 1/N twice"),
     (_backward_norms(dout="sum"), "exactly 25 times too large"),
     (_backward_norms(transpose=False), r"raised ValueError: matmul.*dA = dZ @ W.T.*needs its transpose"),
@@ -247,7 +261,7 @@ def test_predicted_shrink_slips(wrong, match):
 
 
 def test_predicted_shrink_matches_the_measured_factor_on_nielsens_network():
-    """The chapter's formula predicts the measured shrink of ||dC/db|| within 10% (ten networks)."""
+    """The chapter's formula predicts the measured shrink of ||dL/db|| within 10% (ten networks)."""
     import bplab
     from bplab.chapters.ch04 import experiments as V
     X, y = bplab.data.load_digits()

@@ -286,13 +286,56 @@ def test_compare_remedies_table(digits_split):
     df = V.compare_remedies(X_tr, y_tr, X_te, y_te, rem, depth=4, width=20, seeds=[0, 1], epochs=3,
                             optimizer=bplab.SGD(0.1))
     assert list(df.index) == ["sigmoid", "relu he", "leaky, huge lr victim"]
-    assert list(df.columns) == ["g1", "g2", "g3", "g4", "first/last", "test_acc", "note"]
+    assert list(df.columns) == ["g1", "g2", "g3", "g4", "first/last", "acc", "acc_min", "acc_max", "note"]
     np.testing.assert_allclose(df["first/last"], df["g1"] / df["g4"])
     assert df.loc["sigmoid", "first/last"] < 0.05
     assert 0.4 < df.loc["relu he", "first/last"] < 2.5
-    assert df.loc["relu he", "test_acc"] > df.loc["sigmoid", "test_acc"] + 0.3
-    assert df.loc["leaky, huge lr victim", "note"].startswith("diverged")
-    assert np.isnan(df.loc["leaky, huge lr victim", "test_acc"])
+    assert df.loc["relu he", "acc"] > df.loc["sigmoid", "acc"] + 0.3
+    assert df.loc["leaky, huge lr victim", "note"] == "seed 0 diverged (epoch 1)"
+    assert np.isnan(df.loc["leaky, huge lr victim", "acc"])
+
+
+def test_compare_remedies_over_training_seeds(digits_split):
+    X_tr, X_te, y_tr, y_te = digits_split
+    rem = [V.Remedy("relu he", "relu", "he"), V.Remedy("sigmoid 4x", "sigmoid", "xavier", weight_scale=4.0)]
+    df = V.compare_remedies(X_tr, y_tr, X_te, y_te, rem, depth=3, width=20, seeds=[0], train_seeds=[0, 1, 2],
+                            epochs=2, optimizer=bplab.SGD(0.1))
+    per_seed = df.attrs["acc_per_seed"]["relu he"]
+    assert len(per_seed) == 3
+    assert df.loc["relu he", "acc"] == pytest.approx(np.mean(per_seed))
+    assert df.loc["relu he", "acc_min"] == min(per_seed) and df.loc["relu he", "acc_max"] == max(per_seed)
+    # the trained seed-1 network is the one MLP(seed=1) builds
+    net = V.build_net([64, 20, 20, 20, 10], "relu", seed=1, init="he")
+    bplab.fit(net, X_tr, y_tr, optimizer=bplab.SGD(0.1), epochs=2, batch_size=32, seed=0, progress=False)
+    assert net.accuracy(X_te, y_te) == per_seed[1]
+
+
+def test_weight_scale_multiplies_the_hidden_weights_only():
+    plain = V.build_net([8, 5, 5, 3], "sigmoid", seed=3, init="xavier")
+    big = V.build_net([8, 5, 5, 3], "sigmoid", seed=3, init="xavier", weight_scale=4.0)
+    for Wp, Wb in zip(plain.weights[:-1], big.weights[:-1]):
+        np.testing.assert_allclose(Wb, 4 * Wp)
+    np.testing.assert_allclose(big.weights[-1], plain.weights[-1])
+    np.testing.assert_allclose(big.biases[0], plain.biases[0])
+    # 4x xavier lifts a deep sigmoid net's first/last gradient ratio by orders of magnitude
+    X, y = bplab.data.load_digits()
+    g = {s: V.gradient_norms_at_init(X[:300], y[:300], [64] + [30] * 5 + [10], "sigmoid", init="xavier",
+                                     seeds=[0, 1], weight_scale=s)["grad_norm"].to_numpy() for s in (1.0, 4.0)}
+    assert g[4.0][0] / g[4.0][4] > 10 * g[1.0][0] / g[1.0][4]
+    with pytest.raises(ValueError, match="weight_scale"):
+        V.build_net([8, 5, 3], "sigmoid", weight_scale=-1)
+
+
+def test_per_image_vs_averaged_links_the_two_ratios(digits):
+    X, y = digits
+    net = V.make_net(5, 30, n_in=64, activation="relu", init="xavier", seed=0)
+    r = V.per_image_vs_averaged(net, X[:500], y[:500])
+    d = V.error_signals(net, X[:500], y[:500])
+    assert r["averaged"] == pytest.approx(np.linalg.norm(d[0].sum(0)) / np.linalg.norm(d[4].sum(0)))
+    # relu + xavier: per image about 0.707**4 = 0.25 (the rule of thumb), averaged larger
+    assert 0.15 < r["per_image"] < 0.35
+    assert r["averaged"] > r["per_image"]
+    assert r["agreement_first"] > r["agreement_last"]
 
 
 def test_default_remedies_cover_the_chapter():
@@ -438,3 +481,22 @@ def test_predicted_shrink_factors_from_the_forward_pass():
     assert got.shape == (2,)
     with pytest.raises(TypeError, match="model must be a bplab.MLP"):
         V.predicted_shrink_factors("net", X)
+
+
+def test_digit_rows_shows_one_image_of_each_digit():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from bplab.chapters.ch04 import plots as vplots
+
+    X, y = bplab.data.load_digits()
+    fig = vplots.digit_rows({"digits": (X, y)})
+    idx = fig.shown["digits"]
+    assert [int(y[i]) for i in idx] == list(range(10))
+    first = fig.axes[0].images[0].get_array()
+    np.testing.assert_allclose(first, X[idx[0]].reshape(8, 8))
+    plt.close(fig)
+    with pytest.raises(ValueError, match="square"):
+        vplots.digit_rows({"bad": (np.zeros((3, 10)), np.arange(3))})
+    with pytest.raises(TypeError, match="dict"):
+        vplots.digit_rows([])

@@ -56,7 +56,7 @@ def test_activation_and_init_change_the_chart(ex):
     g = ex.grad_norms[:-1]
     assert g.max() / g.min() < 3                  # ReLU + He: roughly flat
     assert "relu" in ex.title() and "he" in ex.title()
-    assert ex.test_accuracy is not None and 0.0 <= ex.test_accuracy <= 1.0
+    assert ex.val_accuracy is not None and 0.0 <= ex.val_accuracy <= 1.0
 
 
 def test_large_init_explodes(ex):
@@ -146,8 +146,8 @@ def test_relu_blowup_is_a_message_not_a_crash(ex):
     for ax in ex.figure.axes:
         assert np.isfinite(ax.get_ylim()).all()
     assert "diverged" in ex.text.value     # also as text outside the image
-    ex.lr.value = 0.1                      # and back
-    assert ex.status == "ok" and ex.last_message is None and ex.note is None
+    ex.lr.value = 0.1                      # and back: no longer diverged
+    assert ex.status != "diverged" and ex.last_message is None
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
@@ -155,11 +155,11 @@ def test_failed_training_gets_an_explanation(ex, activation):
     """sigmoid/tanh at lr = 10 stay finite but end at chance: the figure must say why."""
     ex.activation.value = activation
     ex.lr.value = 10.0
-    assert ex.test_accuracy < 0.2
+    assert ex.val_accuracy < 0.2
     assert ex.status == "too_large"
     assert ex.last_message is None         # the bars stay: the numbers are finite
     assert "failed" in ex.note and "too large" in ex.note and "try 1" in ex.note
-    assert f"{ex.test_accuracy:.3f}" in ex.note
+    assert f"{ex.val_accuracy:.3f}" in ex.note
     assert "saturated" in ex.note          # the measured reason
     assert ex.stuck.max() >= 0.5
     assert ex.note in _figure_texts(ex.figure).replace("\n", " ")
@@ -167,7 +167,7 @@ def test_failed_training_gets_an_explanation(ex, activation):
 
 
 def test_default_view_explains_why_it_does_not_learn(ex):
-    assert ex.status == "not_learning" and ex.test_accuracy < 0.2
+    assert ex.status == "not_learning" and ex.val_accuracy < 0.2
     assert "vanishes" in ex.note
     assert "vanishes" in _figure_texts(ex.figure)
 
@@ -184,7 +184,7 @@ def test_a_working_setting_has_no_message(ex):
     ex.activation.value = "relu"
     ex.init.value = "he"
     assert ex.status == "ok" and ex.note is None and ex.last_message is None
-    assert ex.test_accuracy >= 0.2
+    assert ex.val_accuracy >= 0.2
 
 
 def _d3_readout(value, fmt):
@@ -241,3 +241,32 @@ def test_explorer_figure_survives_infinite_weight_changes():
     assert all(np.isfinite(ax.get_ylim()).all() for ax in fig.axes)
     assert "a note" in _figure_texts(fig)
     plt.close(fig)
+
+
+def test_exploding_init_blames_the_initialisation_not_the_learning_rate(ex):
+    """relu + N(0, 1) weights, 10 layers: the gradient explodes before training, and training
+    diverges even at the slider's smallest learning rate; the message must say so."""
+    ex.activation.value = "relu"
+    ex.init.value = "normal std=1 (too large)"
+    ex.depth.value = 10
+    ex.lr.value = 0.001
+    assert ex.status == "diverged" and ex.cause == "init"
+    assert ex.exploding_at_init() > 1000
+    assert "initial weights are too large" in ex.last_message
+    assert "learning rate is too large" not in ex.last_message
+    assert "he" in ex.last_message
+    # a well-scaled init with too large a step still blames the step
+    ex.init.value = "he"
+    ex.depth.value = 5
+    ex.lr.value = 10.0
+    assert ex.status == "diverged" and ex.cause == "lr"
+    assert ex.exploding_at_init() is None
+    assert "learning rate is too large" in ex.last_message
+
+
+def test_explorer_scores_on_validation_not_test(ex):
+    from bplab.data import load_digits, train_test_split
+    X, y = load_digits()
+    X_rest, X_te, y_rest, y_te = train_test_split(X, y, test_size=0.2, seed=0)
+    assert len(ex.X) + len(ex.X_val) == len(X_rest)
+    assert "validation accuracy" in ex.title()
