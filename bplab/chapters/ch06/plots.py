@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["reconstruction_rows", "mosaic", "error_vs_code_size", "code_scatter", "training_curves",
+           "covariance_cloud", "eigen_images", "slow_motion",
            "digit_image", "CLASS_COLORS"]
 
 #: one colour per digit class (matplotlib's tab10)
@@ -203,5 +204,88 @@ def training_curves(histories, *, ax=None, title="Reconstruction error during tr
     ax.set_title(title, fontsize=11)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def covariance_cloud(points, *, ax=None, title="A 2-D point cloud and its covariance's eigenvectors"):
+    """Scatter 2-D points, mark their mean, and draw C's two eigenvectors from the mean, each
+    scaled to two standard deviations along it (2 sqrt(eigenvalue)). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from .linalg import covariance, eigen_sorted
+
+    P = np.asarray(points, dtype=float)
+    if P.ndim != 2 or P.shape[1] != 2:
+        raise ValueError(f"points must be (n, 2), got shape {P.shape}")
+    lam, Q = eigen_sorted(covariance(P))
+    m = P.mean(axis=0)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    else:
+        fig = ax.figure
+    ax.scatter(P[:, 0], P[:, 1], s=8, alpha=0.45, color="#7f7f7f", label="data points")
+    ax.plot(*m, "k+", ms=14, mew=2.5, label=r"mean $\bar x$")
+    for i, color in enumerate(["#d62728", "#1f77b4"]):
+        v = 2 * np.sqrt(lam[i]) * Q[:, i]
+        ax.annotate("", xy=m + v, xytext=m, arrowprops=dict(arrowstyle="->", lw=2.5, color=color))
+        ax.plot([], [], color=color, lw=2.5,
+                label=f"eigenvector {i + 1}: λ{i + 1} = {lam[i]:.2f}")
+    ax.set_aspect("equal")
+    ax.set_xlabel("first coordinate")
+    ax.set_ylabel("second coordinate")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def eigen_images(mean, directions, *, eigenvalues=None, n=8, size=0.95,
+                 title="The mean digit and the top principal directions"):
+    """The mean image, then the first n directions (columns of ``directions``) as images, drawn
+    with a symmetric colour scale (red = adds ink, blue = removes it). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    D = np.asarray(directions, dtype=float)
+    n = min(n, D.shape[1])
+    fig, axes = plt.subplots(1, n + 1, figsize=(size * (n + 1) + 0.4, size * 1.35 + 0.5))
+    digit_image(axes[0], np.asarray(mean, dtype=float), title=r"mean $\bar x$")
+    lim = np.abs(D[:, :n]).max()
+    for i in range(n):
+        img = _square(D[:, i])[0]
+        axes[i + 1].imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+        axes[i + 1].set_xticks([])
+        axes[i + 1].set_yticks([])
+        label = f"direction {i + 1}"
+        if eigenvalues is not None:
+            label += f"\nλ = {eigenvalues[i]:.3f}"
+        axes[i + 1].set_title(label, fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def slow_motion(track, *, title="A linear autoencoder approaching PCA (training digits)"):
+    """Two panels from ``linalg.linear_ae_in_slow_motion``: the excess of the training error over
+    PCA's, and the decoder's subspace angle and smallest axis angle, against epochs. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10.0, 3.6))
+    a.semilogy(track.index, track["excess over PCA"], "-o", ms=3, color="#1f77b4")
+    a.set_xlabel("epoch")
+    a.set_ylabel("training error / PCA's − 1 (log)")
+    a.set_title("error: always above PCA's, the gap shrinking", fontsize=10)
+    a.grid(True, which="both", alpha=0.3)
+    b.semilogy(track.index, track["subspace angle (max, deg)"], "-o", ms=3, color="#d62728",
+               label="largest angle to PCA's subspace")
+    b.semilogy(track.index, track["axis angle (min, deg)"], "-s", ms=3, color="#2ca02c",
+               label="smallest angle, row i of W_dec to direction i")
+    b.set_xlabel("epoch")
+    b.set_ylabel("degrees (log)")
+    b.set_title("subspace found, axes not", fontsize=10)
+    b.grid(True, which="both", alpha=0.3)
+    b.legend(fontsize=8)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig

@@ -1,0 +1,122 @@
+r"""The linear algebra chapter 06 builds before it uses it: covariance, its eigenvectors, rank,
+and the PCA-based baselines and measurements of the chapter.
+
+The covariance matrix of data :math:`X` (:math:`N \times D`, one example per row) with mean
+:math:`\bar x` and centred rows :math:`X_c = X - \bar x` is
+
+.. math:: C = \frac{1}{N - 1} X_c^\top X_c ,
+
+and the variance of the data along a unit vector :math:`u` (the variance of the numbers
+:math:`X_c u`) is :math:`u^\top C u`. :math:`C` is symmetric, so :math:`C = Q \Lambda Q^\top`
+(chapter 03); the direction of largest variance is the top eigenvector, and that variance is the
+top eigenvalue.
+
+    C = covariance(X); lam, Q = eigen_sorted(C)      # lam[0] >= lam[1] >= ...
+    variance_along(X, Q[:, 0]) == lam[0]
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bplab._validate import as_float_matrix
+from bplab.pca import PCA, principal_angles
+
+__all__ = ["covariance", "eigen_sorted", "variance_along", "numerical_rank", "pca_denoise",
+           "choose_pca_k", "linear_ae_in_slow_motion", "one_by_one_angles"]
+
+
+def covariance(X):
+    """The covariance matrix C = X_c^T X_c / (N - 1) of the rows of X (N, D): shape (D, D)."""
+    X = as_float_matrix(X, "X")
+    if len(X) < 2:
+        raise ValueError(f"X has {len(X)} row; a covariance needs at least 2 rows")
+    Xc = X - X.mean(axis=0)
+    return Xc.T @ Xc / (len(X) - 1)
+
+
+def eigen_sorted(C):
+    """Eigenvalues (largest first) and unit eigenvectors (the columns of Q) of a symmetric C.
+
+    Each eigenvector's sign is fixed (its largest |entry| positive), so results are reproducible."""
+    C = as_float_matrix(C, "C")
+    if C.shape[0] != C.shape[1] or not np.allclose(C, C.T):
+        raise ValueError(f"C must be a symmetric square matrix, got shape {C.shape}")
+    lam, Q = np.linalg.eigh(C)
+    order = np.argsort(lam)[::-1]
+    lam, Q = lam[order], Q[:, order]
+    signs = np.sign(Q[np.abs(Q).argmax(axis=0), np.arange(Q.shape[1])])
+    signs[signs == 0] = 1.0
+    return lam, Q * signs
+
+
+def variance_along(X, u):
+    """The variance (divided by N - 1) of the numbers (x_n - x_bar) . u, for a unit vector u."""
+    X = as_float_matrix(X, "X")
+    u = np.asarray(u, dtype=float)
+    if u.shape != (X.shape[1],) or not np.isclose(np.linalg.norm(u), 1.0):
+        raise ValueError(f"u must be a unit vector of length {X.shape[1]}")
+    return float(np.var((X - X.mean(axis=0)) @ u, ddof=1))
+
+
+def numerical_rank(eigenvalues, rtol=1e-10):
+    """How many eigenvalues of a covariance are not zero (above rtol times the largest)."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    return int(np.sum(lam > rtol * lam.max()))
+
+
+def pca_denoise(pca, X_noisy, *, clip=False):
+    """Project noisy rows onto a fitted PCA's subspace and back (optionally clipped into [0, 1])."""
+    R = pca.reconstruct(X_noisy)
+    return np.clip(R, 0.0, 1.0) if clip else R
+
+
+def choose_pca_k(X_train, X_noisy, X_clean, ks, *, clip=False):
+    """Fit PCA on X_train for each k; return (the k with the smallest MSE of the projected X_noisy
+    against X_clean, a Series of those MSEs indexed by k). Use validation data for X_noisy/X_clean."""
+    errors = {}
+    for k in ks:
+        pca = PCA(int(k)).fit(X_train)
+        errors[int(k)] = float(np.mean((pca_denoise(pca, X_noisy, clip=clip) - X_clean) ** 2))
+    series = pd.Series(errors, name="MSE against clean")
+    series.index.name = "k"
+    return int(series.idxmin()), series
+
+
+def one_by_one_angles(W_dec, V):
+    """Angle (degrees) between row i of W_dec (k, D) and column i of V (D, k), for each i."""
+    rows = W_dec / np.linalg.norm(W_dec, axis=1, keepdims=True)
+    cos = np.abs(np.sum(rows * V.T, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
+
+
+def linear_ae_in_slow_motion(ae, X, schedule, *, every, pca, seed=0):
+    """Train a linear autoencoder with Adam, stopping every ``every`` epochs to measure it.
+
+    schedule: [(learning rate, epochs), ...], one Adam whose state carries on across stops.
+    pca: a PCA fitted on X with the autoencoder's code size.
+    Returns a DataFrame indexed by epoch: the training error, its excess over PCA's training
+    error (never negative: PCA is the best affine k-dimensional reconstruction of X), the largest
+    principal angle between the rows of W_dec and PCA's subspace, and the smallest one-by-one angle
+    between row i of W_dec and principal direction i."""
+    import bplab
+
+    if ae.code_size != pca.n_components:
+        raise ValueError(f"the autoencoder's code size {ae.code_size} differs from PCA's {pca.n_components}")
+    pca_err = pca.reconstruction_error(X)
+    V = pca.components_.T
+    opt = bplab.Adam(schedule[0][0])
+    rows, epoch, chunk = [], 0, 0
+    for lr, epochs in schedule:
+        opt.lr = lr
+        done = 0
+        while done < epochs:
+            n = min(every, epochs - done)
+            bplab.fit(ae, X, optimizer=opt, epochs=n, batch_size=64, seed=seed + chunk, progress=False)
+            done, epoch, chunk = done + n, epoch + n, chunk + 1
+            err = ae.reconstruction_error(X)
+            W_dec = ae.params[2]
+            rows.append({"epoch": epoch, "train MSE": err, "excess over PCA": err / pca_err - 1,
+                         "subspace angle (max, deg)": float(principal_angles(W_dec.T, V, degrees=True).max()),
+                         "axis angle (min, deg)": float(one_by_one_angles(W_dec, V).min())})
+    return pd.DataFrame(rows).set_index("epoch")

@@ -1,0 +1,129 @@
+"""Chapter 06's linear algebra helpers: covariance, eigenvectors, rank, PCA denoising, the
+linear autoencoder in slow motion, and the figures that draw them."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import bplab  # noqa: E402
+from bplab.data import load_digits, train_test_split  # noqa: E402
+from bplab.pca import PCA  # noqa: E402
+from bplab.chapters.ch06.linalg import (choose_pca_k, covariance, eigen_sorted, linear_ae_in_slow_motion,  # noqa: E402
+                                        numerical_rank, one_by_one_angles, pca_denoise, variance_along)
+from bplab.chapters.ch06.plots import covariance_cloud, eigen_images, slow_motion  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits()
+    return train_test_split(X, y, test_size=0.2, seed=0)
+
+
+def test_covariance_matches_numpy_and_definition():
+    X = np.random.default_rng(0).normal(size=(40, 5)) @ np.diag([3, 2, 1, 0.5, 0.1])
+    C = covariance(X)
+    np.testing.assert_allclose(C, np.cov(X, rowvar=False), rtol=1e-12)
+    u = np.random.default_rng(1).normal(size=5)
+    u /= np.linalg.norm(u)
+    assert variance_along(X, u) == pytest.approx(u @ C @ u, rel=1e-12)
+
+
+def test_top_eigenvector_has_the_largest_variance():
+    X = np.random.default_rng(2).multivariate_normal([0, 0, 0], [[4, 1, 0], [1, 2, 0.5], [0, 0.5, 1]], 500)
+    lam, Q = eigen_sorted(covariance(X))
+    assert np.all(np.diff(lam) <= 0)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(3), atol=1e-12)
+    assert variance_along(X, Q[:, 0]) == pytest.approx(lam[0], rel=1e-12)
+    dirs = np.random.default_rng(3).normal(size=(3, 2000))
+    dirs /= np.linalg.norm(dirs, axis=0)
+    assert max(variance_along(X, d) for d in dirs.T) <= lam[0] * (1 + 1e-12)
+
+
+def test_eigenvalues_are_squared_singular_values_and_pca_agrees(digits):
+    X_tr = digits[0]
+    lam, Q = eigen_sorted(covariance(X_tr))
+    s = np.linalg.svd(X_tr - X_tr.mean(0), compute_uv=False)
+    np.testing.assert_allclose(s ** 2 / (len(X_tr) - 1), lam, atol=1e-12)
+    pca = PCA(8).fit(X_tr)
+    np.testing.assert_allclose(np.abs(np.sum(pca.components_.T * Q[:, :8], axis=0)), 1, atol=1e-9)
+    # PCA's training error is the dropped variance
+    N, D = X_tr.shape
+    assert pca.reconstruction_error(X_tr) == pytest.approx((N - 1) / (N * D) * lam[8:].sum(), rel=1e-10)
+
+
+def test_rank_counts_blank_pixels(digits):
+    X_tr = digits[0]
+    lam, _ = eigen_sorted(covariance(X_tr))
+    blank = int((X_tr == 0).all(axis=0).sum())
+    assert blank >= 1
+    assert numerical_rank(lam) == 64 - blank
+    assert numerical_rank([5.0, 1.0, 1e-14]) == 2
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        covariance(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="symmetric"):
+        eigen_sorted(np.array([[1.0, 2.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="unit vector"):
+        variance_along(np.ones((4, 2)), [1.0, 1.0])
+
+
+def test_pca_denoise_choice_is_the_argmin(digits):
+    X_tr, X_te = digits[0], digits[1]
+    noisy = X_te + 0.3 * np.random.default_rng(0).standard_normal(X_te.shape)
+    k, errors = choose_pca_k(X_tr, noisy, X_te, [2, 8, 16, 32, 64])
+    assert k == errors.idxmin()
+    assert errors[k] < np.mean((noisy - X_te) ** 2) / 2          # projection removes most of the noise
+    assert errors[64] == pytest.approx(np.mean((noisy - X_te) ** 2), rel=1e-9)   # all 64: nothing removed
+    clipped = pca_denoise(PCA(16).fit(X_tr), noisy, clip=True)
+    assert clipped.min() >= 0 and clipped.max() <= 1
+
+
+def test_one_by_one_angles():
+    V = np.eye(4)[:, :2]
+    W = np.array([[1.0, 0, 0, 0], [0, 1.0, 1.0, 0]])      # row 0 = e0, row 1 at 45° to e1
+    np.testing.assert_allclose(one_by_one_angles(W, V), [0.0, 45.0], atol=1e-12)
+
+
+def test_slow_motion_stays_above_pca_and_finds_the_subspace(digits):
+    X_tr = digits[0]
+    pca = PCA(2).fit(X_tr)
+    track = linear_ae_in_slow_motion(bplab.Autoencoder([64, 2], activation="linear", seed=0), X_tr,
+                                     [(1e-2, 60), (1e-3, 20)], every=20, pca=pca)
+    assert list(track.index) == [20, 40, 60, 80]
+    assert (track["excess over PCA"] >= 0).all()             # PCA is the best affine rank-2 fit
+    assert track["excess over PCA"].iloc[-1] < 1e-2
+    assert track["subspace angle (max, deg)"].iloc[-1] < 5
+    with pytest.raises(ValueError, match="code size"):
+        linear_ae_in_slow_motion(bplab.Autoencoder([64, 3], activation="linear"), X_tr, [(1e-2, 1)],
+                                 every=1, pca=pca)
+
+
+def test_figures_draw_what_they_say(digits):
+    cloud = np.random.default_rng(0).multivariate_normal([2, 1], [[3, 1.5], [1.5, 1.2]], 200)
+    fig = covariance_cloud(cloud)
+    ax = fig.axes[0]
+    lam, Q = eigen_sorted(covariance(cloud))
+    arrows = [c for c in ax.get_children() if isinstance(c, matplotlib.text.Annotation)]
+    assert len(arrows) == 2
+    tip = np.array(arrows[0].xy) - np.array(arrows[0].xyann)
+    np.testing.assert_allclose(tip, 2 * np.sqrt(lam[0]) * Q[:, 0], rtol=1e-9)
+    plt.close(fig)
+    X_tr = digits[0]
+    lam, Q = eigen_sorted(covariance(X_tr))
+    fig = eigen_images(X_tr.mean(0), Q, eigenvalues=lam, n=4)
+    assert len(fig.axes) == 5
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        covariance_cloud(np.ones((5, 3)))
+    import pandas as pd
+    track = pd.DataFrame({"excess over PCA": [0.1, 0.01], "subspace angle (max, deg)": [50.0, 1.0],
+                          "axis angle (min, deg)": [60.0, 59.0]}, index=[10, 20])
+    fig = slow_motion(track)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [0.1, 0.01])
+    plt.close(fig)
