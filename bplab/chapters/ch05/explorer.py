@@ -30,7 +30,8 @@ __all__ = ["OCRExplorer"]
 CHANCE = 0.1          # ten balanced classes: guessing (or one constant answer) scores about 0.1
 FAILED_BELOW = 0.2    # validation accuracy below this counts as "failed", below 0.9 as "unstable"
 RUNAWAY_LOSS = 100.0  # a final training loss above this (guessing gives ln 10 = 2.3) has blown up
-FLAT_SLOPE = 0.01     # a sigmoid or tanh unit whose slope f'(z) is below this sits on a flat tail
+FLAT_FRACTION = 0.1   # a sigmoid or tanh unit whose slope f'(z) is below this fraction of its maximum
+                      # sits on a flat tail ("saturated", as chapter 04 defines it)
 
 
 def _default_data():
@@ -150,7 +151,8 @@ class OCRExplorer:
         ``dead``: share of hidden units whose pre-activation is <= 0 for every training image
         (a ReLU there outputs 0 and passes no gradient; a leaky ReLU passes 1 %);
         ``saturated``: share of (image, unit) values where the activation's slope is below
-        ``FLAT_SLOPE`` = 0.01 (sigmoid and tanh tails; 0 for the others); ``constant``: the one
+        ``FLAT_FRACTION`` = 10 % of its maximum, chapter 04's definition (sigmoid: 0.025, tanh:
+        0.1; 0 for the other activations); ``constant``: the one
         digit predicted for every validation image, or None. (The ``diagnosis`` of a failed or
         unstable setting adds ``final_loss``, the last training loss.) The numbers are the
         model's own forward pass and its activation's ``saturated_fraction``."""
@@ -158,9 +160,8 @@ class OCRExplorer:
         with np.errstate(all="ignore"):
             _, cache = model.forward(self.X_train, return_cache=True)
             _, Z, A = cache[0]                    # the hidden layer: Z = X W1 + b1, A = f(Z)
-            # saturated_fraction's threshold is a fraction of the peak slope: FLAT_SLOPE / peak
-            # makes it the absolute 0.01 that the message prints
-            saturated = (act.saturated_fraction(A, below=FLAT_SLOPE / act.peak_slope())
+            # saturated_fraction's threshold is a fraction of the peak slope, as in chapter 04
+            saturated = (act.saturated_fraction(A, below=FLAT_FRACTION)
                          if act.name in ("sigmoid", "tanh") else 0.0)
             pred = model.predict(self.X_val)
         return {"dead": float(np.mean((Z <= 0).all(axis=0))),
@@ -218,7 +219,7 @@ class OCRExplorer:
                        f"leaky ReLU's slope is only 0.01, so they learn 100 times more slowly.")
         elif act in ("sigmoid", "tanh") and d["saturated"] >= 0.5:
             why.append(f"{d['saturated']:.0%} of the hidden {act} values sit on its flat tails "
-                       f"(slope below 0.01), so the gradient through them nearly vanishes.")
+                       f"(slope below 10 % of its maximum), so the gradient through them nearly vanishes.")
         if d["constant"] is not None:
             hits = int(np.sum(self.y_val == d["constant"]))
             why.append(f"The network now answers {d['constant']} for every image, which is right only "

@@ -20,7 +20,7 @@ import numpy as np
 
 
 __all__ = ["digit_gallery", "learning_curves", "confusion_heatmap", "mistakes_gallery",
-           "first_layer_weights", "labels_curve"]
+           "first_layer_weights", "labels_curve", "overfitting_curves"]
 
 TRUE_COLOUR = "tab:green"
 WRONG_COLOUR = "tab:red"
@@ -333,5 +333,39 @@ def labels_curve(table, *, x="n_labels", y="accuracy", err="std", band=("lowest"
     ax.set_title(title or "the cost of labels: accuracy vs labelled examples")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def overfitting_curves(histories, *, title=None):
+    """Training and validation loss per epoch for several runs (left, log scale), and validation
+    accuracy (right). ``histories`` maps a run's name to its history DataFrame (columns ``loss``,
+    ``val_loss``, ``val_accuracy``, as returned by ``bplab.fit`` or ``fit_weight_decay``).
+    Solid lines: validation; dashed: training, in the run's colour."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(histories, dict) or not histories:
+        raise TypeError("histories must be a non-empty dict {name: history DataFrame}")
+    for name, h in histories.items():
+        missing = {"loss", "val_loss", "val_accuracy"} - set(getattr(h, "columns", []))
+        if missing:
+            raise ValueError(f"history {name!r} lacks the columns {sorted(missing)}")
+    fig, (ax_l, ax_a) = plt.subplots(1, 2, figsize=(10.4, 3.6))
+    for i, (name, h) in enumerate(histories.items()):
+        colour = f"C{i}"
+        ep = np.asarray(h.index)
+        ax_l.plot(ep, h["loss"], "--", color=colour, lw=1.2, label=f"{name}: training")
+        ax_l.plot(ep, h["val_loss"], "-", color=colour, lw=1.8, label=f"{name}: validation")
+        ax_a.plot(ep, h["val_accuracy"], "-", color=colour, lw=1.8, label=name)
+    ax_l.set_yscale("log")
+    ax_l.set_ylabel("cross-entropy loss (log scale)")
+    ax_a.set_ylabel("validation accuracy")
+    for ax in (ax_l, ax_a):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    ax_l.legend(fontsize=7)
+    ax_a.legend(fontsize=8, loc="lower right")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -106,16 +106,18 @@ def test_too_large_lr_that_kills_relus_is_explained(explorer):
 
 
 @pytest.mark.parametrize("activation, lr", [("tanh", 1.0), ("sigmoid", 10 ** 0.5), ("sigmoid", 0.1)])
-def test_saturated_means_a_slope_below_flat_slope(explorer, activation, lr):
-    """``saturated`` counts hidden (image, unit) values whose slope f'(z) is below 0.01 (an
-    absolute threshold, the one the message prints), measured on the training images."""
-    from bplab.chapters.ch05.explorer import FLAT_SLOPE
+def test_saturated_means_a_slope_below_a_tenth_of_its_maximum(explorer, activation, lr):
+    """``saturated`` counts hidden (image, unit) values whose slope f'(z) is below 10 % of the
+    activation's maximum slope (chapter 04's definition: 0.025 for the sigmoid, 0.1 for tanh),
+    measured on the training images."""
+    from bplab.chapters.ch05.explorer import FLAT_FRACTION
 
     model = explorer.try_setting(lr, activation)["model"]
     Z = explorer.X_train @ model.params[0] + model.params[1]
     slope = bplab.ACTIVATIONS[activation].derivative(Z)
-    assert FLAT_SLOPE == 0.01
-    assert explorer.diagnose(model)["saturated"] == pytest.approx(np.mean(slope < 0.01), abs=1e-4)
+    peak = {"sigmoid": 0.25, "tanh": 1.0}[activation]
+    assert FLAT_FRACTION == 0.1
+    assert explorer.diagnose(model)["saturated"] == pytest.approx(np.mean(slope < 0.1 * peak), abs=1e-4)
     assert explorer.diagnose(explorer.try_setting(lr, "relu")["model"])["saturated"] == 0.0
 
 
