@@ -20,22 +20,29 @@ from __future__ import annotations
 
 from bplab import Value
 
-__all__ = ["ladder", "local_derivatives", "count_paths", "gradient_by_paths", "count_backward"]
+__all__ = ["ladder", "local_derivatives", "count_paths", "gradient_by_paths", "count_backward",
+           "forward_order", "peak_live", "network_memory"]
 
 
 def ladder(depth: int, x0: float = 0.5):
     """A graph whose number of paths doubles with each layer while its size grows linearly.
 
-    ``u_0 = x``, ``v_0 = tanh(x)``; then ``depth`` layers of
-    ``u_{k+1} = tanh(u_k + v_k)`` and ``v_{k+1} = sigmoid(u_k · v_k)``; finally ``L = u + v``.
-    Each layer adds 4 operation nodes and 6 edges. Returns ``(L, x)``."""
+    ``u_0 = x``, ``v_0 = tanh(x)``; then for k = 1..depth
+    ``u_k = tanh(u_{k-1} + v_{k-1})`` and ``v_k = sigmoid(u_{k-1} · v_{k-1})``; finally
+    ``L = u_depth + v_depth``. Each layer adds 4 operation nodes and 6 edges. The nodes are
+    labelled ``x``, ``v0``, ``u1``, ``v1``, …, ``L`` (the sums and products unlabelled).
+    Returns ``(L, x)``."""
     if depth < 0:
         raise ValueError(f"depth must be 0 or more, got {depth}")
     x = Value(x0, label="x")
     u, v = x, x.tanh()
-    for _ in range(depth):
+    v.label = "v0"
+    for k in range(1, depth + 1):
         u, v = (u + v).tanh(), (u * v).sigmoid()
-    return u + v, x
+        u.label, v.label = f"u{k}", f"v{k}"
+    L = u + v
+    L.label = "L"
+    return L, x
 
 
 def local_derivatives(node: Value) -> list[float]:
@@ -112,3 +119,71 @@ def count_backward(root: Value) -> dict:
         for n, inner in originals.values():
             n._backward = inner
     return {"nodes": len(nodes), "edges": sum(len(n.parents) for n in nodes), **counts}
+
+
+def forward_order(root: Value) -> list:
+    """The nodes of ``root``'s graph in the order a program evaluating the expression left to
+    right computes them: depth-first, each node after its parents, parents in their own order
+    (``a * b``: everything of ``a`` first, then of ``b``). Iterative, so deep graphs are fine."""
+    order, done = [], set()
+    stack = [(root, 0)]
+    while stack:
+        node, i = stack.pop()
+        if id(node) in done:
+            continue
+        parents = node.parents
+        if i < len(parents):
+            stack.append((node, i + 1))
+            if id(parents[i]) not in done:
+                stack.append((parents[i], 0))
+        else:
+            done.add(id(node))
+            order.append(node)
+    return order
+
+
+def peak_live(root: Value) -> dict:
+    """Memory of a forward pass that keeps nothing for a backward pass.
+
+    Replay the forward pass of ``root``'s graph in :func:`forward_order` and keep each
+    intermediate result (a node computed by an operation) only until the last operation that
+    reads it has run; the root is kept to the end. Leaves (inputs, parameters, constants) are
+    not counted: they exist before and after the pass either way. While an operation runs, its
+    inputs and its output are all held. Returns ``{"operations": the results a backward pass
+    keeps (one per operation node), "peak_live": the most results held at any moment}``."""
+    order = forward_order(root)
+    last_use = {}
+    for i, n in enumerate(order):
+        for p in n.parents:
+            last_use[id(p)] = i
+    live, peak = set(), 0
+    for i, n in enumerate(order):
+        if not n.parents:
+            continue
+        live.add(id(n))
+        peak = max(peak, len(live))
+        for p in {id(q) for q in n.parents}:
+            if p in live and last_use[p] == i and p != id(root):
+                live.discard(p)
+    return {"operations": sum(1 for n in order if n.parents), "peak_live": peak}
+
+
+def network_memory(sizes, batch: int) -> dict:
+    """Numbers held for a network of fully connected layers ``sizes = [n_in, n_1, …, n_out]`` on a
+    batch of ``batch`` examples (each number 8 bytes in double precision).
+
+    * ``stored_for_backward``: what a backward pass reads, the input ``X`` and every layer's
+      output ``A`` for every example: ``batch · (n_in + n_1 + … + n_out)``. (``bplab.MLP``
+      caches each layer's weighted sums ``Z`` as well, for its diagnostic trace; its backward
+      pass does not read them.)
+    * ``forward_only``: a forward pass that only wants the answer holds one layer's input and
+      output at a time: ``batch · max(n_in_l + n_out_l)``.
+    * ``parameters``: weights and biases, ``sum(n_in_l · n_out_l + n_out_l)``.
+    """
+    sizes = [int(n) for n in sizes]
+    if len(sizes) < 2 or min(sizes) < 1 or batch < 1:
+        raise ValueError(f"need at least two positive layer sizes and a positive batch, got {sizes}, {batch}")
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    return {"parameters": sum(a * b + b for a, b in pairs),
+            "stored_for_backward": batch * sum(sizes),
+            "forward_only": batch * max(a + b for a, b in pairs)}
