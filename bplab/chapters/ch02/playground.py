@@ -409,9 +409,13 @@ class Playground:
                             "function; pick a nonlinear activation to bend the boundary")
         elif min(acc, self.test_accuracy) < GOOD_ACCURACY:
             self.status = "weak"
-            self.message = (f"learned only part of the pattern (train accuracy {acc:.0%}, test "
-                            f"accuracy {self.test_accuracy:.0%}, below {GOOD_ACCURACY:.0%}): try "
-                            "more epochs, more units or layers, or another learning rate")
+            # one decimal, and only the accuracies that are really below the mark (a test
+            # accuracy of 90.5 % must not read "90 %, below 90 %")
+            low = [f"{name} accuracy {value:.1%}" for name, value in
+                   (("train", acc), ("test", self.test_accuracy)) if value < GOOD_ACCURACY]
+            self.message = (f"learned only part of the pattern ({' and '.join(low)}, below "
+                            f"{GOOD_ACCURACY:.0%}): try more epochs, more units or layers, or "
+                            "another learning rate")
 
     # ------------------------------------------------------------------ drawing
     def _status_text(self):
