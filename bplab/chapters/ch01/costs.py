@@ -21,7 +21,7 @@ from __future__ import annotations
 from bplab import Value
 
 __all__ = ["ladder", "local_derivatives", "count_paths", "gradient_by_paths", "count_backward",
-           "forward_order", "peak_live", "network_memory"]
+           "forward_order", "peak_live", "READS", "read_by_backward", "network_memory"]
 
 
 def ladder(depth: int, x0: float = 0.5):
@@ -168,16 +168,50 @@ def peak_live(root: Value) -> dict:
     return {"operations": sum(1 for n in order if n.parents), "peak_live": peak}
 
 
+# What each operation's backward rule in bplab/engine.py reads besides out.grad: its inputs'
+# values ("inputs"), its own output's value ("output"), or nothing (""). Powers (op "**k") read
+# their input like "*".
+READS = {"+": "", "*": "inputs", "**": "inputs", "log": "inputs", "relu": "inputs",
+         "exp": "output", "tanh": "output", "sigmoid": "output"}
+
+
+def read_by_backward(root: Value, *, include_leaves: bool = False) -> list:
+    """The nodes of ``root``'s graph whose forward value some backward rule reads.
+
+    A backward pass must keep exactly these values (and nothing else from the forward pass)
+    until the rules that read them have run: ``+`` reads nothing, ``*``, ``**``, ``log`` and
+    ``relu`` read their inputs, ``exp``, ``tanh`` and ``sigmoid`` their own output (see
+    :data:`READS`). Leaves (inputs, parameters, constants) are left out unless
+    ``include_leaves``: they exist either way. Returned in topological order."""
+    read = set()
+    order = root.nodes()
+    for n in order:
+        if not n.parents:
+            continue
+        kind = READS.get("**" if n.op.startswith("**") else n.op)
+        if kind is None:
+            raise ValueError(f"read_by_backward: unknown operation {n.op!r}")
+        if kind == "inputs":
+            read.update(id(p) for p in n.parents)
+        elif kind == "output":
+            read.add(id(n))
+    return [n for n in order if id(n) in read and (include_leaves or n.parents)]
+
+
 def network_memory(sizes, batch: int) -> dict:
     """Numbers held for a network of fully connected layers ``sizes = [n_in, n_1, …, n_out]`` on a
-    batch of ``batch`` examples (each number 8 bytes in double precision).
+    batch of ``batch`` examples (each number 8 bytes in double precision). The input ``X`` (the
+    data, ``batch · n_in`` numbers, returned as ``input``) is left out of both memory counts, as
+    the leaves are in :func:`read_by_backward` and :func:`peak_live`: it exists either way.
 
-    * ``stored_for_backward``: what a backward pass reads, the input ``X`` and every layer's
-      output ``A`` for every example: ``batch · (n_in + n_1 + … + n_out)``. (``bplab.MLP``
-      caches each layer's weighted sums ``Z`` as well, for its diagnostic trace; its backward
-      pass does not read them.)
+    * ``stored_for_backward``: what a backward pass reads besides ``X``: every layer's output
+      ``A`` for every example (a layer's backward reads its input, for the weights' gradients,
+      and its output, for the activation's derivative): ``batch · (n_1 + … + n_out)``.
+      (``bplab.MLP`` caches each layer's weighted sums ``Z`` as well, for
+      ``layer_trace``; its backward pass does not read them.)
     * ``forward_only``: a forward pass that only wants the answer holds one layer's input and
-      output at a time: ``batch · max(n_in_l + n_out_l)``.
+      output at a time (for the first layer, its output only):
+      ``batch · max(n_1, max over later layers of n_in_l + n_out_l)``.
     * ``parameters``: weights and biases, ``sum(n_in_l · n_out_l + n_out_l)``.
     """
     sizes = [int(n) for n in sizes]
@@ -185,5 +219,6 @@ def network_memory(sizes, batch: int) -> dict:
         raise ValueError(f"need at least two positive layer sizes and a positive batch, got {sizes}, {batch}")
     pairs = list(zip(sizes[:-1], sizes[1:]))
     return {"parameters": sum(a * b + b for a, b in pairs),
-            "stored_for_backward": batch * sum(sizes),
-            "forward_only": batch * max(a + b for a, b in pairs)}
+            "input": batch * sizes[0],
+            "stored_for_backward": batch * sum(sizes[1:]),
+            "forward_only": batch * max([sizes[1]] + [a + b for a, b in pairs[1:]])}

@@ -5,7 +5,7 @@ import pytest
 
 from bplab import Value
 from bplab.chapters.ch01.costs import (count_backward, count_paths, forward_order, gradient_by_paths, ladder,
-                                       local_derivatives, network_memory, peak_live)
+                                       local_derivatives, network_memory, peak_live, read_by_backward)
 
 
 def numeric(depth, x0=0.5, h=1e-6):
@@ -113,10 +113,12 @@ def test_network_memory_matches_what_mlp_backward_reads():
     y = np.arange(batch) % sizes[-1]
     assert m["parameters"] == net.n_params
     out, cache = net.forward(X, return_cache=True)
-    # X and every layer's A, each counted once (a layer's A is the next layer's A_prev)
+    # every layer's A, each counted once (a layer's A is the next layer's A_prev); the input X apart
     read = {id(arr): arr.size for A_prev, Z, A in cache for arr in (A_prev, A)}
-    assert m["stored_for_backward"] == sum(read.values()) == batch * sum(sizes)
-    assert m["forward_only"] == batch * max(a + b for a, b in zip(sizes[:-1], sizes[1:]))
+    x_in = cache[0][0]
+    assert m["input"] == read.pop(id(x_in)) == batch * sizes[0]
+    assert m["stored_for_backward"] == sum(read.values()) == batch * (5 + 4 + 3)
+    assert m["forward_only"] == batch * max(5, 5 + 4, 4 + 3)
     # backward reads only A_prev and A: replacing every Z by NaN changes no gradient
     _, dOut = net.loss_fn(out, y)
     grads = net.backward(dOut, cache)
@@ -125,6 +127,75 @@ def test_network_memory_matches_what_mlp_backward_reads():
     grads_blind = net.backward(dOut, blind)
     for g, gb in zip(grads, grads_blind):
         np.testing.assert_array_equal(g, gb)
+
+
+def test_network_memory_the_numbers_in_the_notebook():
+    one = network_memory([784, 128, 10], 32)
+    assert one["stored_for_backward"] == one["forward_only"] == 32 * 138
+    ten = network_memory([784] + [128] * 10 + [10], 32)
+    assert (ten["stored_for_backward"], ten["forward_only"]) == (41_280, 8_192)
+
+
+def _grads(root):
+    root.backward()
+    return [n.grad for n in root.nodes()]
+
+
+def test_read_by_backward_by_hand():
+    # the neuron: only the sigmoid's output and the difference the square reads, whatever its width
+    for n in (3, 20, 200):
+        root = _neuron(n)
+        read = read_by_backward(root)
+        assert len(read) == 2
+        assert {node.op for node in read} == {"sigmoid", "+"}
+        # with the leaves: also every weight and input (read by the products) and the 1.0 and -1 of "- 1.0"
+        assert len(read_by_backward(root, include_leaves=True)) == 2 + 2 * n + 2
+    # the ladder: v0, and u_k, v_k of every layer
+    for depth in (0, 1, 10, 300):
+        assert len(read_by_backward(ladder(depth)[0])) == 1 + 2 * depth
+    x = Value(0.3)
+    assert read_by_backward(x + x) == [] and read_by_backward((x + x) + 1.0) == []
+    s = x + 1.0
+    assert read_by_backward(s * 2.0) == [s] and read_by_backward(s ** 3) == [s]
+    assert read_by_backward(s.log()) == [s] and read_by_backward(s.relu()) == [s]
+    for make in (Value.exp, Value.tanh, Value.sigmoid):
+        out = make(s)
+        assert read_by_backward(out) == [out]
+
+
+def test_values_not_read_are_not_needed():
+    # blind every non-leaf value a rule does not read (NaN): backward's gradients do not change
+    for build in (lambda: _neuron(20), lambda: ladder(8)[0],
+                  lambda: (((Value(0.4) * 3.0 + 1.0).log() ** 2).relu() + Value(2.0)).exp()):
+        root = build()
+        clean = _grads(root)
+        keep = {id(n) for n in read_by_backward(root)}
+        for n in root.nodes():
+            if n.parents and id(n) not in keep:
+                n.data = float("nan")
+        assert _grads(root) == clean
+    # and a value that *is* read by its consumer's input rule is needed: blinding it spoils a gradient
+    a = Value(1.5)
+    s = a + 1.0
+    root = s * s
+    s.data = float("nan")
+    assert math.isnan(_grads(root)[0])
+
+
+def test_output_readers_hold_their_output():
+    # tanh, sigmoid and exp read their own output: the rule's closure holds exactly out.data
+    x = Value(0.3)
+    for out in (x.tanh(), x.sigmoid(), x.exp()):
+        held = [c.cell_contents for c in out._backward.__closure__
+                if isinstance(c.cell_contents, float)]
+        assert held == [out.data]
+
+
+def test_read_by_backward_rejects_unknown_operations():
+    x = Value(1.0)
+    odd = Value(2.0, _parents=(x,), _op="sin")
+    with pytest.raises(ValueError, match="unknown operation"):
+        read_by_backward(odd)
 
 
 def test_network_memory_rejects_nonsense():
