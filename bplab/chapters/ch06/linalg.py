@@ -1,5 +1,5 @@
 r"""The linear algebra chapter 06 builds before it uses it: covariance, its eigenvectors, rank,
-and the PCA-based baselines and measurements of the chapter.
+and the PCA-based baselines (PCA projection, the Wiener filter) and measurements of the chapter.
 
 The covariance matrix of data :math:`X` (:math:`N \times D`, one example per row) with mean
 :math:`\bar x` and centred rows :math:`X_c = X - \bar x` is
@@ -23,7 +23,8 @@ from bplab._validate import as_float_matrix
 from bplab.pca import PCA, principal_angles
 
 __all__ = ["covariance", "eigen_sorted", "variance_along", "numerical_rank", "pca_denoise",
-           "choose_pca_k", "linear_ae_in_slow_motion", "one_by_one_angles"]
+           "choose_pca_k", "wiener_factors", "wiener_denoise", "linear_ae_in_slow_motion",
+           "one_by_one_angles"]
 
 
 def covariance(X):
@@ -73,14 +74,56 @@ def pca_denoise(pca, X_noisy, *, clip=False):
 
 def choose_pca_k(X_train, X_noisy, X_clean, ks, *, clip=False):
     """Fit PCA on X_train for each k; return (the k with the smallest MSE of the projected X_noisy
-    against X_clean, a Series of those MSEs indexed by k). Use validation data for X_noisy/X_clean."""
+    against X_clean, a Series of those MSEs indexed by k). Use validation data for X_noisy/X_clean.
+
+    One SVD serves every k: PCA(k)'s directions are the first k of PCA(all)'s (same SVD, same signs)."""
+    X_train = as_float_matrix(X_train, "X_train")
+    full = PCA(min(X_train.shape)).fit(X_train)
+    Zc = (as_float_matrix(X_noisy, "X_noisy") - full.mean_) @ full.components_.T    # all coordinates
     errors = {}
     for k in ks:
-        pca = PCA(int(k)).fit(X_train)
-        errors[int(k)] = float(np.mean((pca_denoise(pca, X_noisy, clip=clip) - X_clean) ** 2))
+        k = int(k)
+        if not 1 <= k <= full.n_components:
+            raise ValueError(f"k={k} is outside 1..{full.n_components}")
+        R = Zc[:, :k] @ full.components_[:k] + full.mean_
+        if clip:
+            R = np.clip(R, 0.0, 1.0)
+        errors[k] = float(np.mean((R - X_clean) ** 2))
     series = pd.Series(errors, name="MSE against clean")
     series.index.name = "k"
     return int(series.idxmin()), series
+
+
+def wiener_factors(eigenvalues, sigma, rtol=1e-10):
+    r"""How much the best linear denoiser keeps of each eigen-direction: :math:`\lambda_i/(\lambda_i+\sigma^2)`.
+
+    PCA-k keeps 1 of the top k directions and 0 of the rest; this keeps a fraction that falls as the
+    direction's variance sinks below the noise's. Directions of zero variance (eigenvalues below
+    rtol times the largest) get 0, also at sigma = 0 (the limit as sigma -> 0)."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    if sigma < 0:
+        raise ValueError(f"sigma must be >= 0, got {sigma}")
+    keep = lam > rtol * lam.max()
+    factors = np.zeros_like(lam)
+    factors[keep] = lam[keep] / (lam[keep] + sigma ** 2)
+    return factors
+
+
+def wiener_denoise(X_train, X_noisy, sigma, *, clip=False):
+    r"""The best linear (affine) denoiser for Gaussian noise of standard deviation sigma (Wiener 1949).
+
+    :math:`\hat x = \bar x + (\tilde x - \bar x) W` with :math:`W = (C + \sigma^2 I)^{-1} C
+    = Q\,\mathrm{diag}(\lambda_i/(\lambda_i + \sigma^2))\,Q^\top`, where :math:`\bar x` and
+    :math:`C = Q \Lambda Q^\top` are the mean and covariance of the CLEAN X_train. Among affine maps
+    it minimises the squared error against the clean digits, averaged over the noise (up to C's
+    N - 1 instead of N): what a linear denoising autoencoder with a code as wide as its input
+    converges to. Optionally clipped into [0, 1]."""
+    X_train = as_float_matrix(X_train, "X_train")
+    x_bar = X_train.mean(axis=0)
+    lam, Q = eigen_sorted(covariance(X_train))
+    W = (Q * wiener_factors(lam, sigma)) @ Q.T               # (64, 64): Q diag(lambda / (lambda + sigma^2)) Q^T
+    R = x_bar + (as_float_matrix(X_noisy, "X_noisy") - x_bar) @ W
+    return np.clip(R, 0.0, 1.0) if clip else R
 
 
 def one_by_one_angles(W_dec, V):

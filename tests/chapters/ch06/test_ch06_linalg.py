@@ -13,7 +13,8 @@ import bplab  # noqa: E402
 from bplab.data import load_digits, train_test_split  # noqa: E402
 from bplab.pca import PCA  # noqa: E402
 from bplab.chapters.ch06.linalg import (choose_pca_k, covariance, eigen_sorted, linear_ae_in_slow_motion,  # noqa: E402
-                                        numerical_rank, one_by_one_angles, pca_denoise, variance_along)
+                                        numerical_rank, one_by_one_angles, pca_denoise, variance_along,
+                                        wiener_denoise, wiener_factors)
 from bplab.chapters.ch06.plots import covariance_cloud, eigen_images, slow_motion  # noqa: E402
 
 
@@ -82,6 +83,63 @@ def test_pca_denoise_choice_is_the_argmin(digits):
     assert errors[64] == pytest.approx(np.mean((noisy - X_te) ** 2), rel=1e-9)   # all 64: nothing removed
     clipped = pca_denoise(PCA(16).fit(X_tr), noisy, clip=True)
     assert clipped.min() >= 0 and clipped.max() <= 1
+
+
+def test_choose_pca_k_scores_what_separate_fits_score(digits):
+    X_tr, X_te = digits[0], digits[1]
+    noisy = X_te + 0.2 * np.random.default_rng(1).standard_normal(X_te.shape)
+    for clip in (False, True):
+        _, errors = choose_pca_k(X_tr, noisy, X_te, [1, 5, 12, 40], clip=clip)
+        for k in (1, 5, 12, 40):
+            direct = np.mean((pca_denoise(PCA(k).fit(X_tr), noisy, clip=clip) - X_te) ** 2)
+            assert errors[k] == pytest.approx(direct, rel=1e-10)
+    with pytest.raises(ValueError, match="outside"):
+        choose_pca_k(X_tr, noisy, X_te, [0])
+
+
+def test_wiener_factors_shrink_and_limit():
+    lam = np.array([4.0, 1.0, 0.25, 0.0])
+    np.testing.assert_allclose(wiener_factors(lam, 0.5), [4 / 4.25, 1 / 1.25, 0.5, 0.0])
+    np.testing.assert_allclose(wiener_factors(lam, 0.0), [1, 1, 1, 0])       # sigma -> 0: keep all but zeros
+    with pytest.raises(ValueError, match="sigma"):
+        wiener_factors(lam, -1.0)
+
+
+def test_wiener_is_the_linear_solve_and_the_best_linear_denoiser(digits):
+    X_tr, X_te = digits[0], digits[1]
+    sigma = 0.3
+    x_bar = X_tr.mean(0)
+    C = covariance(X_tr)
+    noisy = X_te + sigma * np.random.default_rng(2).standard_normal(X_te.shape)
+    A = np.linalg.solve(C + sigma ** 2 * np.eye(64), C)                   # (C + s^2 I)^-1 C, one solve
+    np.testing.assert_allclose(wiener_denoise(X_tr, noisy, sigma), x_bar + (noisy - x_bar) @ A, atol=1e-10)
+    clipped = wiener_denoise(X_tr, noisy, sigma, clip=True)
+    assert clipped.min() >= 0 and clipped.max() <= 1
+    # at sigma = 0 it is the identity on the training digits (they lie in C's range)
+    np.testing.assert_allclose(wiener_denoise(X_tr, X_tr, 0.0), X_tr, atol=1e-10)
+
+    # the expected training loss over the noise, (1/N)|Xc A - Xc|^2 + sigma^2 |A|_F^2 (exact, no sampling),
+    # is smallest for the Wiener filter: below every PCA-k projection and below nearby matrices
+    Xc = X_tr - x_bar
+    N = len(X_tr)
+    C_N = Xc.T @ Xc / N
+    A_N = np.linalg.solve(C_N + sigma ** 2 * np.eye(64), C_N)
+
+    def expected(M):
+        return np.sum((Xc @ M - Xc) ** 2) / N + sigma ** 2 * np.sum(M ** 2)
+
+    best = expected(A_N)
+    for k in (4, 8, 16, 32, 64):
+        V = PCA(k).fit(X_tr).components_.T
+        assert expected(V @ V.T) > best
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        D = rng.standard_normal((64, 64))
+        assert expected(A_N + 1e-3 * D) > best
+    # and a direct least-squares fit on many noisy copies lands near it
+    copies = np.tile(Xc, (30, 1))
+    A_fit = np.linalg.lstsq(copies + sigma * rng.standard_normal(copies.shape), copies, rcond=None)[0]
+    assert np.linalg.norm(A_fit - A_N) / np.linalg.norm(A_N) < 0.1
 
 
 def test_one_by_one_angles():
