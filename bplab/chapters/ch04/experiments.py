@@ -29,7 +29,11 @@ notebook, its widget (:mod:`bplab.chapters.ch04.explorer`) and the tests all cal
 * :func:`error_signals`, :func:`gradient_agreement`  every layer's per-example error signals, and
   how well the examples' signals agree in direction (what averaging them over the examples keeps);
 * :func:`weight_change_per_epoch`  :math:`\lVert\Delta W^l\rVert/\lVert W^l\rVert` for every layer, epoch by epoch;
-* :func:`compare_remedies`         a table: activations and initialisations side by side.
+* :func:`compare_remedies`         a table: activations and initialisations side by side;
+* :func:`saturated_fractions`, :func:`stuck_fractions`  saturated outputs per layer, and units that are
+  flat (saturated or dead) on every example;
+* :func:`scale_sweep`              larger initial weights: gradient gained against saturation;
+* :func:`weight_vs_bias_gradients`  why a layer's weights can move more than its bias gradient says.
 """
 from __future__ import annotations
 
@@ -47,7 +51,8 @@ __all__ = ["make_net", "gradient_norms_at_init", "sigmoid_head_gradient_norms", 
            "jacobian_bound_check", "weight_change_per_epoch", "compare_remedies", "Remedy",
            "DEFAULT_REMEDIES", "INIT_PRESETS", "init_preset", "rms_slope", "activation_spread",
            "NIELSEN_2015", "error_signals", "gradient_agreement", "typical_gain",
-           "predicted_shrink_factors", "build_net", "per_image_vs_averaged"]
+           "predicted_shrink_factors", "build_net", "per_image_vs_averaged", "stuck_fractions",
+           "saturated_fractions", "scale_sweep", "weight_vs_bias_gradients"]
 
 #: Nielsen (2015), *Neural Networks and Deep Learning*, ch. 5: ||dL/db|| for the three hidden
 #: layers of a [784, 30, 30, 30, 10] sigmoid network at initialisation (first 1000 MNIST images).
@@ -439,7 +444,7 @@ DEFAULT_REMEDIES = (
 
 def compare_remedies(X_train, y_train, X_eval, y_eval, remedies=DEFAULT_REMEDIES, *, depth=6,
                      width=32, seeds=range(3), optimizer=None, epochs=10, batch_size=32,
-                     train_seed=0, train_seeds=None):
+                     train_seed=0, train_seeds=None, keep_models=False):
     r"""Measure each remedy side by side: gradient norms at initialisation and accuracy after
     a short, fixed training budget.
 
@@ -454,7 +459,9 @@ def compare_remedies(X_train, y_train, X_eval, y_eval, remedies=DEFAULT_REMEDIES
     (mean :math:`\lVert\partial L/\partial b^l\rVert` of the hidden layers over ``seeds``),
     ``first/last`` (g1 / g<depth>: < 1 vanishing, > 1 exploding), ``acc`` (mean accuracy on the
     evaluation data over ``train_seeds``, NaN when a run diverged), ``acc_min``, ``acc_max`` and
-    ``note`` (which runs diverged). ``df.attrs['acc_per_seed']`` maps label -> list of accuracies.
+    ``note`` (which runs diverged). ``df.attrs['acc_per_seed']`` maps label -> list of accuracies;
+    with ``keep_models=True``, ``df.attrs['models']`` maps label -> the trained networks (one per
+    training seed, diverged ones included), to look inside them afterwards.
     """
     import copy
 
@@ -476,15 +483,18 @@ def compare_remedies(X_train, y_train, X_eval, y_eval, remedies=DEFAULT_REMEDIES
         raise TypeError("remedies must be a non-empty list of bplab.chapters.ch04.experiments.Remedy")
     optimizer = SGD(lr=0.1, momentum=0.9) if optimizer is None else optimizer
     sizes = [X_train.shape[1]] + [width] * depth + [n_classes]
-    rows, per_seed = [], {}
+    rows, per_seed, models = [], {}, {}
     for r in remedies:
         g = gradient_norms_at_init(X_train, y_train, sizes, r.activation, seeds=seeds, **r.kwargs())
         hidden = g["grad_norm"].to_numpy()[:-1]
         row = {f"g{i + 1}": v for i, v in enumerate(hidden)}
         row["first/last"] = hidden[0] / hidden[-1]
         accs, notes = [], []
+        models[r.label] = []
         for s in train_seeds:
             net = build_net(sizes, r.activation, seed=s, **r.kwargs())
+            if keep_models:
+                models[r.label].append(net)
             opt = copy.deepcopy(optimizer)
             opt.reset()
             try:
@@ -505,6 +515,8 @@ def compare_remedies(X_train, y_train, X_eval, y_eval, remedies=DEFAULT_REMEDIES
     df = pd.DataFrame(rows).set_index("remedy")
     df.attrs["acc_per_seed"] = per_seed
     df.attrs["train_seeds"] = train_seeds
+    if keep_models:
+        df.attrs["models"] = models
     return df
 
 
@@ -528,3 +540,70 @@ def per_image_vs_averaged(model, X, y, head="softmax"):
     return dict(per_image=float(np.mean(np.linalg.norm(first, axis=1)[ok] / n_last[ok])),
                 averaged=float(np.linalg.norm(first.sum(axis=0)) / np.linalg.norm(last.sum(axis=0))),
                 agreement_first=_agreement(first), agreement_last=_agreement(last))
+
+
+def saturated_fractions(model, X):
+    """For every hidden layer, the fraction of its outputs (all units, all examples of X) whose slope
+    f'(z) is below 10 % of its maximum (:meth:`Activation.saturated_fraction`): saturated sigmoid or
+    tanh outputs, ReLU outputs on the zero side. A numpy array, first hidden layer first."""
+    model = _check_model(model)
+    _, cache = model.forward(X, return_cache=True)
+    return np.array([act.saturated_fraction(A) for act, (_, _, A) in zip(model.activations[:-1], cache[:-1])])
+
+
+def stuck_fractions(model, X):
+    """For every hidden layer, the fraction of its *units* whose slope is below 10 % of its maximum on
+    *every* example of X: units that pass nothing back and whose weights get no gradient from any
+    of these examples (a dead ReLU, a sigmoid stuck on a flat tail). First hidden layer first."""
+    model = _check_model(model)
+    _, cache = model.forward(X, return_cache=True)
+    out = []
+    for act, (_, _, A) in zip(model.activations[:-1], cache[:-1]):
+        flat = act.grad_from_output(A) < 0.1 * act.peak_slope()
+        out.append(float(flat.all(axis=0).mean()))
+    return np.array(out)
+
+
+def scale_sweep(X, y, sizes, scales, activation="sigmoid", *, seeds=range(3), head="sigmoid", **init_kw):
+    r"""Multiply the hidden layers' initial weights by each of ``scales`` (:func:`build_net`) and
+    measure the trade-off, mean over ``seeds``: ``g1`` and ``g_last`` (:math:`\lVert\partial L/\partial b\rVert`
+    of the first and the last hidden layer), ``first/last`` (ratio of those means), ``saturated``
+    (:func:`saturated_fractions`, mean over the hidden layers) and ``rms_slope`` (:func:`rms_slope`,
+    mean over the hidden layers). Returns a DataFrame indexed by the scale."""
+    import pandas as pd
+
+    rows = []
+    for sc in scales:
+        g = gradient_norms_at_init(X, y, sizes, activation, seeds=seeds, head=head, weight_scale=sc,
+                                   **init_kw)["grad_norm"].to_numpy()[:-1]
+        sat, rms = [], []
+        for s in _check_seeds(seeds):
+            net = build_net(sizes, activation, seed=s, weight_scale=sc, **init_kw)
+            sat.append(saturated_fractions(net, X).mean())
+            rms.append(rms_slope(net, X).mean())
+        rows.append(dict(scale=sc, g1=g[0], g_last=g[-1], **{"first/last": g[0] / g[-1]},
+                         saturated=float(np.mean(sat)), rms_slope=float(np.mean(rms))))
+    return pd.DataFrame(rows).set_index("scale")
+
+
+def weight_vs_bias_gradients(model, X, y):
+    r"""Why a layer's weights can move more, or less, than its bias gradient suggests.
+
+    The weight gradient of layer l is :math:`\partial L/\partial W^l = \sum_x a^{l-1}_x \delta^{l\top}_x`
+    (chapter 02's ``A_prev.T @ dZ``). When the layer's input :math:`a^{l-1}_x` is nearly the same
+    for every example it is about :math:`\bar a\,(\sum_x\delta_x)^\top = \bar a\,(\partial L/\partial b^l)^\top`,
+    and cancels between the examples exactly as the bias gradient does; when the input varies, the
+    part of the error signal that goes with the input survives. Returns a DataFrame, one row per
+    layer: ``db`` and ``dW`` (the norms), ``dW/db``, ``input_std`` (each input's std over the
+    examples, mean over the inputs) and ``agreement`` (:func:`gradient_agreement` of the layer)."""
+    import pandas as pd
+
+    model = _check_model(model)
+    X, y = model.check_data(X, y)
+    deltas, As, grads = _backprop(model, X, y)
+    rows = []
+    for l in range(model.n_layers):
+        db, dW = float(np.linalg.norm(grads[2 * l + 1])), float(np.linalg.norm(grads[2 * l]))
+        rows.append(dict(layer=l + 1, db=db, dW=dW, **{"dW/db": dW / db if db > 0 else np.nan},
+                         input_std=float(As[l].std(axis=0).mean()), agreement=_agreement(deltas[l])))
+    return pd.DataFrame(rows).set_index("layer")

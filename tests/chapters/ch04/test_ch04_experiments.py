@@ -500,3 +500,64 @@ def test_digit_rows_shows_one_image_of_each_digit():
         vplots.digit_rows({"bad": (np.zeros((3, 10)), np.arange(3))})
     with pytest.raises(TypeError, match="dict"):
         vplots.digit_rows([])
+
+
+# ------------------------------------------------- fresh-reader additions (round 2)
+def test_stuck_fractions_dead_relus_and_alive():
+    X = np.random.default_rng(0).random((40, 6))
+    net = bplab.MLP([6, 5, 4, 3], "relu", seed=0, init="he")
+    net.biases[0][:] = -100.0            # every unit of hidden layer 1 negative on every example: dead
+    net.biases[1][:] = 100.0             # layer 2 then gets constant input + 100: every unit alive
+    np.testing.assert_allclose(V.stuck_fractions(net, X), [1.0, 0.0])
+    net.biases[0][:2] = 100.0            # two of five units alive again
+    assert V.stuck_fractions(net, X)[0] == pytest.approx(3 / 5)
+
+
+def test_saturated_fractions_matches_definition():
+    X = np.random.default_rng(1).random((50, 6))
+    net = V.build_net([6, 8, 8, 3], "sigmoid", seed=2, init="lecun", weight_scale=6.0, bias_std=1.0)
+    _, cache = net.forward(X, return_cache=True)
+    expect = [np.mean(A * (1 - A) < 0.025) for _, _, A in cache[:-1]]
+    np.testing.assert_allclose(V.saturated_fractions(net, X), expect)
+
+
+def test_scale_sweep_trade_off(digits):
+    X, y = digits
+    X, y = X[:300], y[:300]
+    sizes = [64, 20, 20, 20, 10]
+    df = V.scale_sweep(X, y, sizes, [1, 4, 16], seeds=[0, 1], init="lecun", bias_std=1.0)
+    ref = V.gradient_norms_at_init(X, y, sizes, "sigmoid", init="lecun", bias_std=1.0, seeds=[0, 1],
+                                   head="sigmoid")["grad_norm"].to_numpy()
+    assert df.loc[1, "g1"] == pytest.approx(ref[0])
+    assert df.loc[1, "first/last"] == pytest.approx(ref[0] / ref[2])
+    assert df["saturated"].is_monotonic_increasing and df.loc[16, "saturated"] > 0.3
+    assert df["rms_slope"].is_monotonic_decreasing
+    assert df["first/last"].is_monotonic_increasing
+
+
+def test_weight_vs_bias_gradients_matches_layer_trace(digits):
+    X, y = digits
+    X, y = X[:200], y[:200]
+    net = V.make_net(3, 20, n_in=64, activation="sigmoid", init="lecun + bias N(0,1)", seed=1)
+    df = V.weight_vs_bias_gradients(net, X, y)
+    trace = net.layer_trace(X, y)
+    np.testing.assert_allclose(df["db"], [np.linalg.norm(t["db"]) for t in trace])
+    np.testing.assert_allclose(df["dW"], [np.linalg.norm(t["dW"]) for t in trace])
+    np.testing.assert_allclose(df["agreement"], V.gradient_agreement(net, X, y))
+    # a layer whose input is the same for every example: dW = a (sum of deltas)^T, so dW/db = ||a||
+    Xc = np.tile(X[:1], (30, 1))
+    df_c = V.weight_vs_bias_gradients(net, Xc, y[:30])
+    assert df_c.loc[1, "dW/db"] == pytest.approx(np.linalg.norm(X[0]), rel=1e-9)
+    assert df_c.loc[1, "input_std"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_compare_remedies_keeps_trained_models(digits_split):
+    X_tr, X_te, y_tr, y_te = digits_split
+    rem = [V.Remedy("relu, he", "relu", "he")]
+    df = V.compare_remedies(X_tr, y_tr, X_te, y_te, rem, depth=2, width=10, seeds=[0], train_seeds=[0, 1],
+                            epochs=1, keep_models=True)
+    models = df.attrs["models"]["relu, he"]
+    assert len(models) == 2
+    assert [m.accuracy(X_te, y_te) for m in models] == df.attrs["acc_per_seed"]["relu, he"]
+    assert "models" not in V.compare_remedies(X_tr, y_tr, X_te, y_te, rem, depth=2, width=10, seeds=[0],
+                                              epochs=1).attrs
