@@ -122,6 +122,25 @@ class Surface:
         X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
         return X, Y, self.values(X, Y)
 
+    def hessian(self, p, h: float = 1e-6) -> np.ndarray:
+        """The 2 x 2 Hessian (matrix of second derivatives) at ``p``, by central differences of
+        the analytic gradient, symmetrised."""
+        p = _as_point(p)
+        cols = [(self.grad(p + h * e) - self.grad(p - h * e)) / (2 * h) for e in np.eye(2)]
+        H = np.column_stack(cols)
+        return 0.5 * (H + H.T)
+
+    def critical_point(self, guess, max_iter: int = 50) -> np.ndarray:
+        """The point near ``guess`` where the gradient is zero (a minimum, maximum or saddle),
+        by Newton's method on the gradient: ``p <- p - H(p)^{-1} grad(p)``."""
+        p = _as_point(guess, "guess").copy()
+        for _ in range(max_iter):
+            g = self.grad(p)
+            if np.linalg.norm(g) < 1e-13:
+                break
+            p = p - np.linalg.solve(self.hessian(p), g)
+        return p
+
     def nearest_minimum(self, p) -> int:
         """Index (into ``minima``) of the minimum closest to ``p``."""
         p = _as_point(p)
@@ -239,7 +258,8 @@ class TwoWells(Surface):
 
     with :math:`g = (-1.5, 1)` (the deeper well: the global minimum, near (-1.39, 0.93)) and
     :math:`l = (1.5, -0.5)` (a shallower well: a local minimum, near (1.37, -0.46)).
-    Gradient descent ends in whichever well's basin it starts in.
+    Gradient descent ends in whichever well's basin it starts in. ``saddle`` is the saddle
+    point between the wells, near (0.26, 0.07), on the border between the two basins.
     """
 
     name = "two_wells"
@@ -254,6 +274,8 @@ class TwoWells(Surface):
         self.start = np.array([3.0, 2.5])
         self.bounds = ((-4.0, 4.0), (-3.5, 3.5))
         self.minima = np.array([self._polish(-1.5, 1.0), self._polish(1.5, -0.5)])
+        # the pass between the wells: zero slope, curving down towards each well, up across
+        self.saddle = self.critical_point((0.26, 0.07))
 
     def _polish(self, x, y):
         """Locate a minimum precisely with Newton's method on the analytic gradient."""

@@ -66,3 +66,31 @@ def test_schedule_sets_the_rate_step_by_step_and_restores_it():
         surfaces.run_path(b, opt, schedule=0.1)
     with pytest.raises(ValueError):
         surfaces.run_path(b, opt, schedule=lambda k: -1.0)
+
+
+@pytest.mark.parametrize("lr, mu, nesterov", [(2 / 11, 0.0, False), (0.1, 0.9, False), (0.1, 0.9, True),
+                                              (0.05, 0.5, False), (0.15, 0.3, True)])
+def test_per_step_factor_matches_the_measured_decay(lr, mu, nesterov):
+    """The predicted largest root size must be the rate at which the bowl's loss (error squared) shrinks."""
+    from bplab.chapters.ch03.more_optim import per_step_factor
+    b = surfaces.bowl()
+    opt = Nesterov(lr, momentum=mu) if nesterov else bplab.SGD(lr, momentum=mu)
+    r = surfaces.run_path(b, opt, steps=300)
+    measured = np.sqrt(r.losses[250] / r.losses[150]) ** (1 / 100)
+    predicted = per_step_factor(lr, mu, b.eigenvalues, nesterov=nesterov)
+    assert abs(measured - predicted) < 0.01, (measured, predicted)
+
+
+def test_per_step_factor_known_values():
+    from bplab.chapters.ch03.more_optim import per_step_factor
+    lams = [10.0, 1.0]
+    kappa = 10.0
+    s = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+    eta_hb = 4 / (np.sqrt(10.0) + 1.0) ** 2
+    assert per_step_factor(2 / 11, 0.0, lams) == pytest.approx(9 / 11)                 # plain descent at eta*
+    assert per_step_factor(eta_hb, s ** 2, lams) == pytest.approx(s, rel=1e-6)         # Polyak's tuning
+    assert per_step_factor(0.1, s, lams, nesterov=True) == pytest.approx(1 - 1 / np.sqrt(kappa), rel=1e-4)
+    assert per_step_factor(0.1, 0.9, lams) == pytest.approx(np.sqrt(0.9))              # complex roots: sqrt(mu)
+    assert per_step_factor(0.21, 0.0, lams) == pytest.approx(1.1)                      # diverging: above 1
+    with pytest.raises(ValueError):
+        per_step_factor(0.1, 1.0, lams)

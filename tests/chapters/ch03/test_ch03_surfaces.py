@@ -316,3 +316,43 @@ def test_course_notation_theta_and_H():
     assert ax.get_xlabel() == r"$\theta_1$" and ax.get_ylabel() == r"$\theta_2$"
     assert "theta_1" in b.title and "y" not in b.title.replace("$", "")
     assert "theta_1" in surfaces.Rosenbrock().title
+
+
+def test_hessian_and_critical_points():
+    """The Hessian of a quadratic is its H; the two-wells saddle has zero gradient, one negative and one
+    positive curvature, and lies on the border between the basins."""
+    q = surfaces.Quadratic(np.array([[3.0, 2.0], [2.0, 6.0]]))
+    np.testing.assert_allclose(q.hessian((0.3, -0.7)), q.H, atol=1e-6)
+    w = surfaces.TwoWells()
+    s = w.saddle
+    np.testing.assert_allclose(s, [0.2633, 0.0719], atol=1e-3)
+    assert np.abs(w.grad(s)).max() < 1e-12
+    lams = np.linalg.eigvalsh(w.hessian(s))
+    assert lams[0] < -1.0 and lams[1] > 0.5
+    np.testing.assert_allclose(w.critical_point((-1.4, 0.9)), w.minima[0], atol=1e-10)
+    # along the descending direction, a step off the saddle falls into different wells on either side
+    v = np.linalg.eigh(w.hessian(s))[1][:, 0]
+    ends = {w.nearest_minimum(surfaces.run_path(w, SGD(0.3), start=s + sign * 1e-3 * v, steps=300).final_point)
+            for sign in (1, -1)}
+    assert ends == {0, 1}
+
+
+def test_saddle_slows_descent_by_log_of_the_offset():
+    """A start delta off the basin border lingers near the saddle about ln(1/delta)/ln|1 - eta*lambda_min| steps."""
+    w = surfaces.TwoWells()
+
+    def ends_in(t1):
+        return w.nearest_minimum(surfaces.run_path(w, SGD(0.3), start=(t1, 2.5), steps=200).final_point)
+
+    lo, hi = 1.5, 2.5
+    assert ends_in(lo) == 0 and ends_in(hi) == 1
+    for _ in range(36):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if ends_in(mid) == 0 else (lo, mid)
+    near = []
+    for d in (1e-4, 1e-8):
+        r = surfaces.run_path(w, SGD(0.3), start=(lo + d, 2.5), steps=150)
+        near.append(int((np.linalg.norm(r.path - w.saddle, axis=1) < 0.2).sum()))
+    growth = abs(1 - 0.3 * np.linalg.eigvalsh(w.hessian(w.saddle))[0])
+    expected = np.log(1e4) / np.log(growth)          # 4 more decades of closeness
+    assert abs((near[1] - near[0]) - expected) < 3, (near, expected)
