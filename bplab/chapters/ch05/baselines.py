@@ -3,12 +3,16 @@
     from bplab.chapters.ch05.baselines import nearest_neighbour_predict, fit_weight_decay
 
 * :func:`pairwise_sq_distances` and :func:`nearest_neighbour_predict`: the k-nearest-neighbour
-  classifier on raw pixels (Cover & Hart 1967), vectorised in numpy: no training at all, every
+  classifier on raw pixels (Fix & Hodges 1951; Cover & Hart 1967), vectorised in numpy: no training at all, every
   query image is compared with every stored training image.
 * :func:`fit_weight_decay`: mini-batch training of a :class:`bplab.MLP` with an L2 penalty
-  (λ/2)·ΣW² added to the loss (weight decay; Krogh & Hertz 1992). It is ``bplab.fit``'s loop
-  written out with ``MLP.forward`` / ``MLP.backward``, plus one line, ``dW += λ W``. The core
-  library is unchanged. With ``lam=0`` it reproduces ``bplab.fit`` exactly (a test checks it).
+  (λ/2)·ΣW² added to the loss (L2 regularisation, "weight decay"; Krogh & Hertz 1992). It is
+  ``bplab.fit``'s loop written out with ``MLP.forward`` / ``MLP.backward``, plus one line,
+  ``dW += λ W``. The core library is unchanged. With ``lam=0`` it reproduces ``bplab.fit``
+  exactly (a test checks it). With plain SGD this is exactly weight decay (each step shrinks W
+  by the factor 1 − ηλ); with Adam the penalty's gradient is rescaled per parameter like any other
+  gradient, so it is *coupled* L2 regularisation, not the decoupled weight decay of AdamW
+  (Loshchilov & Hutter 2019).
 """
 from __future__ import annotations
 
@@ -68,7 +72,7 @@ def l2_penalty(net, lam) -> float:
     return 0.5 * lam * float(sum(np.sum(W.astype(np.float64) ** 2) for W in net.weights))
 
 
-def fit_weight_decay(net, X, y, *, optimizer, lam, epochs, batch_size, seed=0, validation=None):
+def fit_weight_decay(net, X, y, *, optimizer, lam, epochs, batch_size, seed=0, validation=None, monitor=None):
     """Train ``net`` in place on (X, y) with the loss L + (λ/2) Σ W² (weight decay).
 
     The loop is ``bplab.fit``'s: one generator ``np.random.default_rng(seed)``, a fresh
@@ -77,12 +81,18 @@ def fit_weight_decay(net, X, y, *, optimizer, lam, epochs, batch_size, seed=0, v
     penalty). Returns a DataFrame indexed by epoch with ``loss`` and ``accuracy`` (the data loss,
     without the penalty, averaged over the epoch's batches as ``bplab.fit`` does), ``penalty``
     (its value at the end of the epoch) and, with ``validation=(X_val, y_val)``, ``val_loss`` and
-    ``val_accuracy``. Raises FloatingPointError if the loss stops being finite."""
+    ``val_accuracy``. ``monitor={name: (X_m, y_m), ...}`` scores more data sets at the end of
+    every epoch, as columns ``{name}_loss`` and ``{name}_accuracy`` (e.g. two halves of the
+    validation set: choose an epoch on one, score it on the other). Raises FloatingPointError if
+    the loss stops being finite."""
     if isinstance(lam, bool) or not isinstance(lam, (int, float, np.floating)) or not lam >= 0:
         raise ValueError(f"lam must be a number >= 0, got {lam!r}")
     X, y = net.check_data(X, y)
     if validation is not None:
         validation = net.check_data(*validation, prefix="validation ")
+    if monitor is not None and not isinstance(monitor, dict):
+        raise TypeError(f"monitor must be a dict {{name: (X, y)}}, got {type(monitor).__name__}")
+    monitor = {str(k): net.check_data(*v, prefix=f"monitor {k!r} ") for k, v in (monitor or {}).items()}
     n = len(X)
     bs = min(int(batch_size), n)
     rng = np.random.default_rng(seed)
@@ -108,5 +118,8 @@ def fit_weight_decay(net, X, y, *, optimizer, lam, epochs, batch_size, seed=0, v
         if validation is not None:
             ev = net.evaluate(*validation)
             row["val_loss"], row["val_accuracy"] = ev["loss"], ev["accuracy"]
+        for name, data in monitor.items():
+            ev = net.evaluate(*data)
+            row[f"{name}_loss"], row[f"{name}_accuracy"] = ev["loss"], ev["accuracy"]
         rows.append(row)
     return pd.DataFrame(rows).set_index("epoch")

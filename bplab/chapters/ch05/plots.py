@@ -97,8 +97,11 @@ def digit_gallery(X, y, *, per_class=6, shape=None, title=None, size=0.75):
     return fig
 
 
-def learning_curves(history, *, title=None):
-    """Loss (left) and accuracy (right) per epoch, training and validation, from ``bplab.fit``."""
+def learning_curves(history, *, title=None, log_loss=True):
+    """Loss (left) and accuracy (right) per epoch, training and validation, from ``bplab.fit``.
+
+    The loss axis is logarithmic by default (``log_loss=False`` for a linear one): the loss spans
+    several powers of ten, and on a linear axis the gap between 0.06 and 0.004 is invisible."""
     import matplotlib.pyplot as plt
 
     if not hasattr(history, "columns") or "loss" not in history.columns:
@@ -107,7 +110,7 @@ def learning_curves(history, *, title=None):
     if len(history) == 0:
         raise ValueError("history is empty: no epoch finished")
     epochs = np.asarray(history.index)
-    panels = [("loss", "cross-entropy loss")]
+    panels = [("loss", "cross-entropy loss (log scale)" if log_loss else "cross-entropy loss")]
     if "accuracy" in history.columns:
         panels.append(("accuracy", "accuracy"))
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.4), squeeze=False)
@@ -119,6 +122,8 @@ def learning_curves(history, *, title=None):
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         ax.legend()
+    if log_loss:
+        axes[0, 0].set_yscale("log")
     if "accuracy" in history.columns:
         lo = min(history["accuracy"].min(), history.get("val_accuracy", history["accuracy"]).min())
         axes[0, 1].set_ylim(max(0.0, lo - 0.02), 1.005)

@@ -142,6 +142,27 @@ def test_weight_decay_shrinks_the_weights_and_lowers_overfitting(digits):
     assert runs[1e-2][1]["penalty"].iloc[-1] == pytest.approx(0.5 * 1e-2 * norms[2], rel=1e-9)
 
 
+def test_monitor_scores_extra_sets_each_epoch_without_changing_training(digits):
+    """Two halves of the validation set as monitors: their losses average (weighted by size) to the
+    validation loss, every epoch, and the training is the same as without monitors."""
+    X_tr, X_val, _, y_tr, y_val, _ = digits
+    XA, XB, yA, yB = train_test_split(X_val, y_val, test_size=0.5, seed=0)
+    a, b = bplab.MLP([64, 16, 10], seed=2), bplab.MLP([64, 16, 10], seed=2)
+    kw = dict(optimizer=bplab.Adam(3e-3), lam=1e-3, epochs=4, batch_size=64, seed=1, validation=(X_val, y_val))
+    h_plain = fit_weight_decay(a, X_tr, y_tr, **kw)
+    kw["optimizer"] = bplab.Adam(3e-3)
+    h = fit_weight_decay(b, X_tr, y_tr, monitor={"A": (XA, yA), "B": (XB, yB)}, **kw)
+    for p, q in zip(a.params, b.params):
+        np.testing.assert_array_equal(p, q)
+    assert {"A_loss", "A_accuracy", "B_loss", "B_accuracy"} <= set(h.columns)
+    pooled = (len(yA) * h["A_loss"] + len(yB) * h["B_loss"]) / len(y_val)
+    np.testing.assert_allclose(pooled.to_numpy(), h_plain["val_loss"].to_numpy(), rtol=1e-9)
+    assert h["B_loss"].iloc[-1] == pytest.approx(b.evaluate(XB, yB)["loss"], rel=1e-12)
+    with pytest.raises(TypeError, match="monitor must be a dict"):
+        fit_weight_decay(bplab.MLP([64, 10]), X_tr, y_tr, optimizer=bplab.SGD(0.1), lam=0.0, epochs=1,
+                         batch_size=50, monitor=[(XA, yA)])
+
+
 @pytest.mark.parametrize("lam", [-0.1, "0.1", True, float("nan")])
 def test_bad_lam_is_rejected(lam):
     with pytest.raises(ValueError, match="lam must be a number >= 0"):

@@ -74,6 +74,8 @@ def test_learning_curves_draw_the_history():
     assert np.allclose(ax_acc.lines[1].get_ydata(), h["val_accuracy"])
     assert np.allclose(ax_acc.lines[0].get_xdata(), [1, 2, 3, 4, 5])
     assert fig._suptitle.get_text() == "curves"
+    assert ax_loss.get_yscale() == "log" and ax_acc.get_yscale() == "linear"   # loss spans powers of ten
+    assert dp.learning_curves(h, log_loss=False).axes[0].get_yscale() == "linear"
 
 
 def test_learning_curves_without_validation_and_bad_input():
