@@ -82,3 +82,45 @@ def test_float32_needs_a_larger_step():
     assert f32[1e-6] > 1e-2 and f64[1e-6] < 1e-9
     assert min(f32.values()) < 1e-4 and min(f32, key=f32.get) in (1e-2, 1e-3)
     assert min(f32.values()) > 100 * f64[1e-6]
+
+
+def test_best_line_accuracy_known_answers():
+    # separable by the vertical line x1 = 0: every point right
+    X = np.array([[-2.0, 0.3], [-1.0, -1.0], [1.0, 0.5], [2.0, -0.7]])
+    assert ex.best_line_accuracy(X, np.array([0, 0, 1, 1])) == 1.0
+    assert ex.best_line_accuracy(X, np.array([1, 1, 0, 0])) == 1.0        # class 1 on either side
+    # the four corners of XOR: any line gets at most 3 of 4 right
+    corners = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
+    assert ex.best_line_accuracy(corners, np.array([0, 0, 1, 1])) == 0.75
+    # identical points with different labels cannot be split
+    same = np.zeros((4, 2))
+    assert ex.best_line_accuracy(same, np.array([0, 1, 1, 1])) == 0.75
+
+
+def test_best_line_accuracy_matches_brute_force_over_point_pairs():
+    # the exact optimum is attained by a line through (near) two data points; try all of them
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    best = 0.0
+    for i in range(30):
+        for j in range(i + 1, 30):
+            d = X[j] - X[i]
+            normal = np.array([-d[1], d[0]])
+            for shift in (-1e-9, 1e-9):
+                for tilt in (-1e-7, 1e-7):
+                    n = normal + tilt * d
+                    side = (X - X[i]) @ n > shift
+                    acc = np.mean(side == y)
+                    best = max(best, acc, 1 - acc)
+    ours = ex.best_line_accuracy(X, y, n_directions=20000)
+    assert ours <= best + 1e-12 and ours >= best - 1 / 30 - 1e-12
+
+
+def test_best_line_accuracy_on_xor_is_about_three_quarters():
+    X, y = bplab.data.make_toy("xor", n=200, seed=0)
+    assert 0.7 <= ex.best_line_accuracy(X, y) <= 0.8
+    with pytest.raises(ValueError):
+        ex.best_line_accuracy(X[:, :1], y)
+    with pytest.raises(ValueError):
+        ex.best_line_accuracy(X, y + 1)
