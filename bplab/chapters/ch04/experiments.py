@@ -451,9 +451,10 @@ def compare_remedies(X_train, y_train, X_eval, y_eval, remedies=DEFAULT_REMEDIES
     Every remedy gets the same architecture (``depth`` hidden layers of ``width``), the same
     data and the same training (``optimizer`` — a fresh copy per run, default
     ``SGD(lr=0.1, momentum=0.9)`` — for ``epochs`` epochs of mini-batches of ``batch_size``,
-    shuffled with ``train_seed``). One network is trained per seed in ``train_seeds`` (default:
-    the first of ``seeds`` only) and scored on (X_eval, y_eval): validation data, when the
-    table is used to choose.
+    shuffled with ``train_seed``; ``train_seed=None`` shuffles each run with its own initialisation
+    seed, so that runs differ in both the initial weights and the order of the mini-batches). One
+    network is trained per seed in ``train_seeds`` (default: the first of ``seeds`` only) and
+    scored on (X_eval, y_eval): validation data, when the table is used to choose.
 
     Returns a DataFrame indexed by the remedy label with columns ``g1`` ... ``g<depth>``
     (mean :math:`\lVert\partial L/\partial b^l\rVert` of the hidden layers over ``seeds``),
@@ -474,6 +475,8 @@ def compare_remedies(X_train, y_train, X_eval, y_eval, remedies=DEFAULT_REMEDIES
     width = check_int(width, "width", minimum=1)
     seeds = _check_seeds(seeds)
     train_seeds = [seeds[0]] if train_seeds is None else _check_seeds(train_seeds)
+    if train_seed is not None:
+        train_seed = check_seed(train_seed, "train_seed")
     X_train, y_train, n_classes = _check_xy(X_train, y_train)
     X_eval, y_eval, _ = _check_xy(X_eval, y_eval, n_classes=n_classes)
     if X_eval.shape[1] != X_train.shape[1]:
@@ -500,7 +503,7 @@ def compare_remedies(X_train, y_train, X_eval, y_eval, remedies=DEFAULT_REMEDIES
             try:
                 with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported, not warned
                     fit(net, X_train, y_train, optimizer=opt, epochs=epochs, batch_size=batch_size,
-                        seed=train_seed, progress=False)
+                        seed=s if train_seed is None else train_seed, progress=False)
                 accs.append(net.accuracy(X_eval, y_eval))
             except DivergenceError as e:
                 accs.append(np.nan)
@@ -569,21 +572,33 @@ def scale_sweep(X, y, sizes, scales, activation="sigmoid", *, seeds=range(3), he
     measure the trade-off, mean over ``seeds``: ``g1`` and ``g_last`` (:math:`\lVert\partial L/\partial b\rVert`
     of the first and the last hidden layer), ``first/last`` (ratio of those means), ``saturated``
     (:func:`saturated_fractions`, mean over the hidden layers) and ``rms_slope`` (:func:`rms_slope`,
-    mean over the hidden layers). Returns a DataFrame indexed by the scale."""
+    mean over the hidden layers). Returns a DataFrame indexed by the scale; the first hidden layer's
+    gradient of every single network is in ``df.attrs['g1_per_seed']`` (shape (n_scales, n_seeds)).
+    One forward and one backward pass per network: every column comes from the same pass."""
     import pandas as pd
 
-    rows = []
+    seeds = _check_seeds(seeds)
+    head = check_choice("head", head, {"softmax", "sigmoid"})
+    rows, g1_per_seed = [], []
     for sc in scales:
-        g = gradient_norms_at_init(X, y, sizes, activation, seeds=seeds, head=head, weight_scale=sc,
-                                   **init_kw)["grad_norm"].to_numpy()[:-1]
-        sat, rms = [], []
-        for s in _check_seeds(seeds):
+        g, sat, rms = [], [], []
+        for s in seeds:
             net = build_net(sizes, activation, seed=s, weight_scale=sc, **init_kw)
-            sat.append(saturated_fractions(net, X).mean())
-            rms.append(rms_slope(net, X).mean())
-        rows.append(dict(scale=sc, g1=g[0], g_last=g[-1], **{"first/last": g[0] / g[-1]},
+            if not rows and not g:
+                X, y = net.check_data(X, y)         # checked once
+            _, As, grads = _backprop(net, X, y, head=head)
+            g.append(_grad_norms(grads, "b")[:-1])
+            hidden = list(zip(net.activations[:-1], As[1:-1]))
+            sat.append(np.mean([act.saturated_fraction(A) for act, A in hidden]))
+            rms.append(np.mean([np.sqrt(np.mean(act.grad_from_output(A) ** 2)) for act, A in hidden]))
+        g = np.array(g)
+        g1_per_seed.append(g[:, 0])
+        mean = g.mean(axis=0)
+        rows.append(dict(scale=sc, g1=mean[0], g_last=mean[-1], **{"first/last": mean[0] / mean[-1]},
                          saturated=float(np.mean(sat)), rms_slope=float(np.mean(rms))))
-    return pd.DataFrame(rows).set_index("scale")
+    df = pd.DataFrame(rows).set_index("scale")
+    df.attrs["g1_per_seed"] = np.array(g1_per_seed)
+    return df
 
 
 def weight_vs_bias_gradients(model, X, y):

@@ -33,10 +33,14 @@ __all__ = ["ResidualSigmoidNet", "train_sgd"]
 
 
 class ResidualSigmoidNet:
-    """Chapter 04's deep sigmoid MLP with a skip connection around every hidden layer after the
-    first. ``params`` is [W1, b1, W2, b2, ...] (copies of the MLP's, W shaped (fan_in, fan_out))."""
+    r"""Chapter 04's deep sigmoid MLP with a skip connection around every hidden layer after the
+    first. ``params`` is [W1, b1, W2, b2, ...] (copies of the MLP's, W shaped (fan_in, fan_out)).
 
-    def __init__(self, mlp: MLP):
+    ``centred=True`` adds :math:`\sigma(Z_l) - \tfrac12` instead of :math:`\sigma(Z_l)`: a skip
+    whose added term has mean about 0, so the activations do not grow with depth. The constant
+    does not change the backward pass."""
+
+    def __init__(self, mlp: MLP, centred: bool = False):
         if not isinstance(mlp, MLP) or not mlp.is_classifier:
             raise TypeError("mlp must be a bplab.MLP classifier (loss='cross_entropy')")
         if any(a.name != "sigmoid" for a in mlp.activations[:-1]):
@@ -47,6 +51,9 @@ class ResidualSigmoidNet:
         self.sizes = list(mlp.sizes)
         self.params = [p.copy() for p in mlp.params]
         self.n_layers = len(self.sizes) - 1
+        if not isinstance(centred, (bool, np.bool_)):
+            raise TypeError(f"centred must be True or False, got {centred!r}")
+        self.centred = bool(centred)
 
     @property
     def weights(self):
@@ -71,7 +78,10 @@ class ResidualSigmoidNet:
                 return Z, cache
             S = sigmoid.f(Z)
             cache.append((A, S))
-            A = A + S if self.is_residual(l) else S
+            if self.is_residual(l):
+                A = A + (S - 0.5 if self.centred else S)   # centred: the skip adds sigma(Z) - 1/2
+            else:
+                A = S
         raise AssertionError("unreachable")
 
     def backward(self, dOut, cache):

@@ -310,6 +310,23 @@ def test_compare_remedies_over_training_seeds(digits_split):
     assert net.accuracy(X_te, y_te) == per_seed[1]
 
 
+def test_compare_remedies_shuffles_each_run_with_its_own_seed(digits_split):
+    X_tr, X_te, y_tr, y_te = digits_split
+    rem = [V.Remedy("relu he", "relu", "he")]
+    kw = dict(depth=3, width=20, seeds=[0], train_seeds=[0, 1], epochs=2, optimizer=bplab.SGD(0.1))
+    per_run = V.compare_remedies(X_tr, y_tr, X_te, y_te, rem, train_seed=None, keep_models=True, **kw)
+    fixed = V.compare_remedies(X_tr, y_tr, X_te, y_te, rem, keep_models=True, **kw)   # train_seed=0
+    # seed 0: both shuffle with 0, the same run; seed 1: shuffled with 1 instead of 0, a different run
+    m_run, m_fixed = per_run.attrs["models"]["relu he"], fixed.attrs["models"]["relu he"]
+    np.testing.assert_array_equal(m_run[0].weights[0], m_fixed[0].weights[0])
+    assert not np.allclose(m_run[1].weights[0], m_fixed[1].weights[0])
+    net = V.build_net([64, 20, 20, 20, 10], "relu", seed=1, init="he")
+    bplab.fit(net, X_tr, y_tr, optimizer=bplab.SGD(0.1), epochs=2, batch_size=32, seed=1, progress=False)
+    np.testing.assert_array_equal(net.weights[0], m_run[1].weights[0])
+    with pytest.raises(ValueError, match="train_seed"):
+        V.compare_remedies(X_tr, y_tr, X_te, y_te, rem, train_seed=-1, **kw)
+
+
 def test_weight_scale_multiplies_the_hidden_weights_only():
     plain = V.build_net([8, 5, 5, 3], "sigmoid", seed=3, init="xavier")
     big = V.build_net([8, 5, 5, 3], "sigmoid", seed=3, init="xavier", weight_scale=4.0)
@@ -533,6 +550,14 @@ def test_scale_sweep_trade_off(digits):
     assert df["saturated"].is_monotonic_increasing and df.loc[16, "saturated"] > 0.3
     assert df["rms_slope"].is_monotonic_decreasing
     assert df["first/last"].is_monotonic_increasing
+    # every network's own g1, and the saturation and slopes from the same forward pass as the gradients
+    per_seed = df.attrs["g1_per_seed"]
+    assert per_seed.shape == (3, 2)
+    np.testing.assert_allclose(per_seed.mean(axis=1), df["g1"])
+    for sc in (1, 16):
+        nets = [V.build_net(sizes, "sigmoid", seed=s, weight_scale=sc, init="lecun", bias_std=1.0) for s in (0, 1)]
+        assert df.loc[sc, "saturated"] == pytest.approx(np.mean([V.saturated_fractions(m, X).mean() for m in nets]))
+        assert df.loc[sc, "rms_slope"] == pytest.approx(np.mean([V.rms_slope(m, X).mean() for m in nets]))
 
 
 def test_weight_vs_bias_gradients_matches_layer_trace(digits):

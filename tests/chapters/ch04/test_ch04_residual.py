@@ -66,3 +66,28 @@ def test_bad_input():
         ResidualSigmoidNet(bplab.MLP([4, 3, 3, 2], "relu"))
     with pytest.raises(ValueError, match="equal width"):
         ResidualSigmoidNet(bplab.MLP([4, 3, 5, 2], "sigmoid"))
+
+
+def test_centred_variant_forward_backward_and_activations():
+    net, X, y = _small()
+    cen = ResidualSigmoidNet(bplab.MLP([6, 4, 4, 4, 3], "sigmoid", seed=1, init="lecun", bias_std=1.0),
+                             centred=True)
+    # the forward pass adds sigma(Z) - 1/2 at every skip
+    mlp = bplab.MLP([6, 4, 4, 4, 3], "sigmoid", seed=1, init="lecun", bias_std=1.0)
+    s = bplab.activations.sigmoid.f
+    A1 = s(X @ mlp.weights[0] + mlp.biases[0])
+    A2 = A1 + s(A1 @ mlp.weights[1] + mlp.biases[1]) - 0.5
+    A3 = A2 + s(A2 @ mlp.weights[2] + mlp.biases[2]) - 0.5
+    np.testing.assert_allclose(cen.forward(X)[0], A3 @ mlp.weights[3] + mlp.biases[3], rtol=1e-12)
+    # its backward pass is still exact
+    _, grads = cen.loss_and_grads(X, y)
+    for p, g in zip(cen.params, grads):
+        assert relative_error(g, numerical_gradient(lambda: cen.loss_value(X, y), p, 1e-6)) < 1e-7
+    # on the deep network the centred activations stay near 0.5, the plain residual's grow with depth
+    Xd, yd = bplab.data.load_digits()
+    deep = V.make_net(5, 30, n_in=64, activation="sigmoid", init="lecun + bias N(0,1)", seed=0)
+    last = lambda m: m.forward(Xd[:300])[1][-1][0].mean()    # the output layer's input: hidden 5's output
+    assert last(ResidualSigmoidNet(deep)) > 2.0
+    assert 0.3 < last(ResidualSigmoidNet(deep, centred=True)) < 0.7
+    with pytest.raises(TypeError, match="centred"):
+        ResidualSigmoidNet(deep, centred="yes")
