@@ -205,12 +205,12 @@ class CodeExplorer(_Explorer):
         ax_s = fig.add_subplot(gs[:, 0])
         ax_d = fig.add_subplot(gs[0, 1])
         ax_n = fig.add_subplot(gs[0, 2])
-        code_scatter(self.codes, self.labels, ax=ax_s, marker=self.code, s=6, alpha=0.45,
-                     title="the data's 2-D codes (colours: labels the\nautoencoder never saw)")
         # the sliders' whole range plus a margin, so the marker stays whole even at a slider's end
         margin = 0.04 * (self.hi - self.lo)
-        ax_s.set_xlim(self.lo[0] - margin[0], self.hi[0] + margin[0])
-        ax_s.set_ylim(self.lo[1] - margin[1], self.hi[1] + margin[1])
+        code_scatter(self.codes, self.labels, ax=ax_s, marker=self.code, s=6, alpha=0.45,
+                     title="the data's 2-D codes (colours: labels the\nautoencoder never saw)",
+                     xlim=(self.lo[0] - margin[0], self.hi[0] + margin[0]),
+                     ylim=(self.lo[1] - margin[1], self.hi[1] + margin[1]))
         digit_image(ax_d, self.image, title=f"decoded from the ✕\n({self.code[0]:.2f}, {self.code[1]:.2f})")
         near_title = "nearest real digit"
         if self.nearest_label is not None:

@@ -24,7 +24,7 @@ from bplab.pca import PCA, principal_angles
 
 __all__ = ["covariance", "eigen_sorted", "variance_along", "numerical_rank", "pca_denoise",
            "choose_pca_k", "wiener_factors", "wiener_denoise", "linear_ae_in_slow_motion",
-           "one_by_one_angles"]
+           "one_by_one_angles", "nearest_axis_angles"]
 
 
 def covariance(X):
@@ -127,9 +127,27 @@ def wiener_denoise(X_train, X_noisy, sigma, *, clip=False):
 
 
 def one_by_one_angles(W_dec, V):
-    """Angle (degrees) between row i of W_dec (k, D) and column i of V (D, k), for each i."""
+    """Angle (degrees) between row i of W_dec (k, D) and column i of V (D, k), for each i.
+
+    Meaningful only when both are ordered the same way (e.g. recovered axes sorted by variance
+    against principal directions): a trained decoder's rows have no order, use
+    :func:`nearest_axis_angles` for them."""
     rows = W_dec / np.linalg.norm(W_dec, axis=1, keepdims=True)
     cos = np.abs(np.sum(rows * V.T, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
+
+
+def nearest_axis_angles(W_dec, Q):
+    """For each row of W_dec (k, D): the angle (degrees) to the NEAREST column of Q (D, m), i.e. the
+    largest |cos| over all m columns. Order-free: shuffling or flipping the rows permutes the result.
+
+    With Q all D principal directions, a row gets 0 exactly when it lies along one of them."""
+    W_dec, Q = np.asarray(W_dec, dtype=float), np.asarray(Q, dtype=float)
+    if W_dec.ndim != 2 or Q.ndim != 2 or W_dec.shape[1] != Q.shape[0]:
+        raise ValueError(f"W_dec must be (k, D) and Q (D, m), got {W_dec.shape} and {Q.shape}")
+    rows = W_dec / np.linalg.norm(W_dec, axis=1, keepdims=True)
+    cols = Q / np.linalg.norm(Q, axis=0, keepdims=True)
+    cos = np.abs(rows @ cols).max(axis=1)
     return np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
 
 
@@ -138,16 +156,18 @@ def linear_ae_in_slow_motion(ae, X, schedule, *, every, pca, seed=0):
 
     schedule: [(learning rate, epochs), ...], one Adam whose state carries on across stops.
     pca: a PCA fitted on X with the autoencoder's code size.
-    Returns a DataFrame indexed by epoch: the training error, its excess over PCA's training
-    error (never negative: PCA is the best affine k-dimensional reconstruction of X), the largest
-    principal angle between the rows of W_dec and PCA's subspace, and the smallest one-by-one angle
-    between row i of W_dec and principal direction i."""
+    Returns a DataFrame indexed by epoch: the training error, its relative excess over PCA's
+    training error, error / PCA's - 1 (never negative: PCA is the best affine k-dimensional
+    reconstruction of X), the largest principal angle between the rows of W_dec and PCA's subspace,
+    and the smallest angle between a row of W_dec and its nearest principal direction (among all
+    of X's, :func:`nearest_axis_angles`)."""
     import bplab
 
     if ae.code_size != pca.n_components:
         raise ValueError(f"the autoencoder's code size {ae.code_size} differs from PCA's {pca.n_components}")
     pca_err = pca.reconstruction_error(X)
     V = pca.components_.T
+    Q_all = PCA(min(X.shape)).fit(X).components_.T          # every principal direction of X, as columns
     opt = bplab.Adam(schedule[0][0])
     rows, epoch, chunk = [], 0, 0
     for lr, epochs in schedule:
@@ -159,7 +179,7 @@ def linear_ae_in_slow_motion(ae, X, schedule, *, every, pca, seed=0):
             done, epoch, chunk = done + n, epoch + n, chunk + 1
             err = ae.reconstruction_error(X)
             W_dec = ae.params[2]
-            rows.append({"epoch": epoch, "train MSE": err, "excess over PCA": err / pca_err - 1,
+            rows.append({"epoch": epoch, "train MSE": err, "relative excess over PCA": err / pca_err - 1,
                          "subspace angle (max, deg)": float(principal_angles(W_dec.T, V, degrees=True).max()),
-                         "axis angle (min, deg)": float(one_by_one_angles(W_dec, V).min())})
+                         "nearest-axis angle (min, deg)": float(nearest_axis_angles(W_dec, Q_all).min())})
     return pd.DataFrame(rows).set_index("epoch")

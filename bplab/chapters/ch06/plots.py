@@ -144,11 +144,53 @@ def error_vs_code_size(table, *, ax=None, title="Held-out reconstruction error a
     return fig
 
 
+def _spread_labels(ax, centres, min_gap_pt=27.0, steps=300, fixed=()):
+    """Places for the class-centre circles: each centre, pushed apart from any other closer than
+    ``min_gap_pt`` points (about one circle's width at fontsize 15) on the page, so none hides another.
+    ``fixed`` points (e.g. the explorer's marker) push circles away but do not move.
+    Uses the axes' current limits and size. Returns a list of (x, y) in data units; centres that
+    need no room keep their exact place."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    unit = np.array([(x1 - x0) * min_gap_pt / (box.width * fig_w * 72),     # one gap, in data units
+                     (y1 - y0) * min_gap_pt / (box.height * fig_h * 72)])
+    c = np.asarray(centres, dtype=float)
+    p = (c - [x0, y0]) / unit                  # in gaps: two circles overlap when closer than 1
+    start = p.copy()
+    obstacles = [(np.asarray(f, dtype=float) - [x0, y0]) / unit for f in fixed]
+    for _ in range(steps):
+        moved = False
+        for i in range(len(p)):
+            for f in obstacles:
+                d = p[i] - f
+                dist = np.hypot(*d)
+                if dist < 1.0:
+                    direction = d / dist if dist > 1e-9 else np.array([0.0, 1.0])
+                    p[i] += (1.0 - dist + 1e-3) * direction
+                    moved = True
+        for i in range(len(p)):
+            for j in range(i + 1, len(p)):
+                d = p[j] - p[i]
+                dist = np.hypot(*d)
+                if dist < 1.0:
+                    direction = d / dist if dist > 1e-9 else np.array([np.cos(i + j), np.sin(i + j)])
+                    push = (1.0 - dist) / 2 + 1e-3
+                    p[i] -= push * direction
+                    p[j] += push * direction
+                    moved = True
+        if not moved:
+            break
+    return [tuple(ci) if np.allclose(q, q0) else tuple(q * unit + [x0, y0]) for q, q0, ci in zip(p, start, c)]
+
+
 def code_scatter(codes, labels=None, *, ax=None, title=None, marker=None, centroids=True,
-                 xlabel="code $z_1$", ylabel="code $z_2$", s=9, alpha=0.6):
+                 xlabel="code $z_1$", ylabel="code $z_2$", s=9, alpha=0.6, xlim=None, ylim=None):
     """Scatter a 2-D code, coloured by ``labels`` (0-9), with each class's digit at its centroid.
 
     ``marker`` = (z1, z2) draws a black cross there (the code explorer's current point).
+    Circles that would cover each other are moved apart, with a thin line to the true centre;
+    pass ``xlim``/``ylim`` (rather than setting them afterwards) so that this uses the final view.
     """
     import matplotlib.pyplot as plt
 
@@ -159,6 +201,10 @@ def code_scatter(codes, labels=None, *, ax=None, title=None, marker=None, centro
         fig, ax = plt.subplots(figsize=(5.6, 5.0))
     else:
         fig = ax.figure
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     if labels is None:
         ax.scatter(C[:, 0], C[:, 1], s=s, alpha=alpha, color="0.4", linewidths=0)
     else:
@@ -168,12 +214,17 @@ def code_scatter(codes, labels=None, *, ax=None, title=None, marker=None, centro
             ax.scatter(C[m, 0], C[m, 1], s=s, alpha=alpha, color=CLASS_COLORS[int(c) % 10],
                        linewidths=0, label=str(c))
         if centroids:
-            for c in np.unique(labels):
-                cx, cy = C[labels == c].mean(axis=0)
-                ax.text(cx, cy, str(c), fontsize=15, weight="bold", ha="center", va="center",
-                        color=CLASS_COLORS[int(c) % 10], clip_on=True,    # hidden when zoomed away
-                        bbox=dict(boxstyle="circle,pad=0.15", fc="white", ec=CLASS_COLORS[int(c) % 10],
-                                  alpha=0.85))
+            classes = np.unique(labels)
+            centres = np.array([C[labels == c].mean(axis=0) for c in classes])
+            places = _spread_labels(ax, centres, fixed=[] if marker is None else [marker])
+            for c, (cx, cy), (px, py) in zip(classes, centres, places):
+                color = CLASS_COLORS[int(c) % 10]
+                if (px, py) != (cx, cy):                 # moved apart: a thin line back to the true centre
+                    ax.plot([cx, px], [cy, py], color=color, lw=1.0, zorder=4, clip_on=True)
+                    ax.plot([cx], [cy], "o", ms=3, color=color, zorder=4, clip_on=True)
+                ax.text(px, py, str(c), fontsize=15, weight="bold", ha="center", va="center",
+                        color=color, clip_on=True, zorder=5,    # hidden when zoomed away
+                        bbox=dict(boxstyle="circle,pad=0.15", fc="white", ec=color, alpha=0.85))
     if marker is not None:
         ax.plot([marker[0]], [marker[1]], marker="X", ms=15, color="black", mec="white", mew=1.5,
                 zorder=10, ls="none")
@@ -267,20 +318,21 @@ def eigen_images(mean, directions, *, eigenvalues=None, n=8, size=0.95,
 
 
 def slow_motion(track, *, title="A linear autoencoder approaching PCA (training digits)"):
-    """Two panels from ``linalg.linear_ae_in_slow_motion``: the excess of the training error over
-    PCA's, and the decoder's subspace angle and smallest axis angle, against epochs. Returns the Figure."""
+    """Two panels from ``linalg.linear_ae_in_slow_motion``: the relative excess of the training error
+    over PCA's, and the decoder's subspace angle and smallest nearest-axis angle, against epochs.
+    Returns the Figure."""
     import matplotlib.pyplot as plt
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(10.0, 3.6))
-    a.semilogy(track.index, track["excess over PCA"], "-o", ms=3, color="#1f77b4")
+    a.semilogy(track.index, track["relative excess over PCA"], "-o", ms=3, color="#1f77b4")
     a.set_xlabel("epoch")
     a.set_ylabel("training error / PCA's − 1 (log)")
     a.set_title("error: always above PCA's, the gap shrinking", fontsize=10)
     a.grid(True, which="both", alpha=0.3)
     b.semilogy(track.index, track["subspace angle (max, deg)"], "-o", ms=3, color="#d62728",
                label="largest angle to PCA's subspace")
-    b.semilogy(track.index, track["axis angle (min, deg)"], "-s", ms=3, color="#2ca02c",
-               label="smallest angle, row i of W_dec to direction i")
+    b.semilogy(track.index, track["nearest-axis angle (min, deg)"], "-s", ms=3, color="#2ca02c",
+               label="smallest angle, a row of W_dec to its nearest\nprincipal direction")
     b.set_xlabel("epoch")
     b.set_ylabel("degrees (log)")
     b.set_title("subspace found, axes not", fontsize=10)

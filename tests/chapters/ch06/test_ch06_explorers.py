@@ -266,6 +266,43 @@ def test_training_curves_and_scatter():
     plt.close(fig)
 
 
+def test_scatter_moves_overlapping_class_centres_apart():
+    from bplab.chapters.ch06.plots import code_scatter
+    rng = np.random.default_rng(0)
+    # classes 5, 8 and 9 share (almost) one centre; class 0 lies far away
+    codes = np.concatenate([rng.normal(0, 1, (30, 2)), rng.normal(0.02, 1, (30, 2)) - rng.normal(0, 1, (30, 2)).mean(0),
+                            rng.normal(0, 1, (30, 2)), rng.normal(20, 1, (30, 2))])
+    labels = np.repeat([5, 8, 9, 0], 30)
+    fig = code_scatter(codes, labels)
+    ax = fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    pos = {t.get_text(): (np.array(t.get_position()) - [x0, y0]) / [x1 - x0, y1 - y0] for t in ax.texts}
+    close = [np.hypot(*(pos[a] - pos[b])) for a, b in [("5", "8"), ("5", "9"), ("8", "9")]]
+    assert min(close) > 0.08                              # about one circle apart: none hides another
+    true_0 = (codes[labels == 0].mean(0) - [x0, y0]) / [x1 - x0, y1 - y0]
+    np.testing.assert_allclose(pos["0"], true_0)          # a centre with room keeps its exact place
+    for c in "589":                                       # moved ones stay near their centres
+        true = (codes[labels == int(c)].mean(0) - [x0, y0]) / [x1 - x0, y1 - y0]
+        assert np.hypot(*(pos[c] - true)) < 0.1
+    assert len(ax.lines) == 6                             # a leader line and a dot for each moved centre
+    plt.close(fig)
+    # zoomed far out (limits given up front), the same centres need a larger push in data units
+    fig = code_scatter(codes, labels, xlim=(-200, 200), ylim=(-200, 200))
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (-200, 200)
+    spots = {t.get_text(): np.array(t.get_position()) for t in ax.texts}
+    assert np.hypot(*(spots["5"] - spots["8"])) > 0.08 * 400
+    plt.close(fig)
+    # a marker on class 0's centre pushes that circle aside instead of covering it
+    centre_0 = codes[labels == 0].mean(0)
+    fig = code_scatter(codes, labels, marker=tuple(centre_0))
+    ax = fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    spot_0 = next(np.array(t.get_position()) for t in ax.texts if t.get_text() == "0")
+    assert np.hypot(*((spot_0 - centre_0) / [x1 - x0, y1 - y0])) > 0.08
+    plt.close(fig)
+
+
 def test_plot_bad_input():
     from bplab.chapters.ch06.plots import code_scatter, reconstruction_rows
     with pytest.raises(ValueError, match=r"\(n, 2\)"):

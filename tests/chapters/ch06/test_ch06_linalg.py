@@ -13,7 +13,7 @@ import bplab  # noqa: E402
 from bplab.data import load_digits, train_test_split  # noqa: E402
 from bplab.pca import PCA  # noqa: E402
 from bplab.chapters.ch06.linalg import (choose_pca_k, covariance, eigen_sorted, linear_ae_in_slow_motion,  # noqa: E402
-                                        numerical_rank, one_by_one_angles, pca_denoise, variance_along,
+                                        nearest_axis_angles, numerical_rank, one_by_one_angles, pca_denoise, variance_along,
                                         wiener_denoise, wiener_factors)
 from bplab.chapters.ch06.plots import covariance_cloud, eigen_images, slow_motion  # noqa: E402
 
@@ -148,14 +148,32 @@ def test_one_by_one_angles():
     np.testing.assert_allclose(one_by_one_angles(W, V), [0.0, 45.0], atol=1e-12)
 
 
+def test_nearest_axis_angles_ignores_row_order_and_sign():
+    Q = np.eye(4)
+    W = np.array([[0, 0, 1.0, 0], [1.0, 1.0, 0, 0], [0, -2.0, 0, 0]])   # along e2; 45° from e0 and e1; along -e1
+    np.testing.assert_allclose(nearest_axis_angles(W, Q), [0.0, 45.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(nearest_axis_angles(W[::-1], Q), [0.0, 45.0, 0.0][::-1], atol=1e-12)
+    # one_by_one_angles pairs row i with column i, so the same rows in another order look far off
+    swapped = np.array([[0, 1.0, 0, 0], [1.0, 0, 0, 0]])   # e1, e0: the top-2 axes in the other order
+    np.testing.assert_allclose(one_by_one_angles(swapped, Q[:, :2]), [90.0, 90.0])
+    np.testing.assert_allclose(nearest_axis_angles(swapped, Q), [0.0, 0.0], atol=1e-12)
+    # a rotation inside a principal plane moves every row off its axis by the rotation angle (at most 45°)
+    t = np.radians(30)
+    R = np.array([[np.cos(t), np.sin(t), 0, 0], [-np.sin(t), np.cos(t), 0, 0]])
+    np.testing.assert_allclose(nearest_axis_angles(R, Q), [30.0, 30.0], atol=1e-9)
+    with pytest.raises(ValueError, match=r"\(k, D\)"):
+        nearest_axis_angles(W, np.eye(3))
+
+
 def test_slow_motion_stays_above_pca_and_finds_the_subspace(digits):
     X_tr = digits[0]
     pca = PCA(2).fit(X_tr)
     track = linear_ae_in_slow_motion(bplab.Autoencoder([64, 2], activation="linear", seed=0), X_tr,
                                      [(1e-2, 60), (1e-3, 20)], every=20, pca=pca)
     assert list(track.index) == [20, 40, 60, 80]
-    assert (track["excess over PCA"] >= 0).all()             # PCA is the best affine rank-2 fit
-    assert track["excess over PCA"].iloc[-1] < 1e-2
+    assert (track["relative excess over PCA"] >= 0).all()    # PCA is the best affine rank-2 fit
+    assert track["relative excess over PCA"].iloc[-1] < 1e-2
+    assert (track["nearest-axis angle (min, deg)"].between(0, 90)).all()
     assert track["subspace angle (max, deg)"].iloc[-1] < 5
     with pytest.raises(ValueError, match="code size"):
         linear_ae_in_slow_motion(bplab.Autoencoder([64, 3], activation="linear"), X_tr, [(1e-2, 1)],
@@ -180,8 +198,8 @@ def test_figures_draw_what_they_say(digits):
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         covariance_cloud(np.ones((5, 3)))
     import pandas as pd
-    track = pd.DataFrame({"excess over PCA": [0.1, 0.01], "subspace angle (max, deg)": [50.0, 1.0],
-                          "axis angle (min, deg)": [60.0, 59.0]}, index=[10, 20])
+    track = pd.DataFrame({"relative excess over PCA": [0.1, 0.01], "subspace angle (max, deg)": [50.0, 1.0],
+                          "nearest-axis angle (min, deg)": [60.0, 59.0]}, index=[10, 20])
     fig = slow_motion(track)
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [0.1, 0.01])
     plt.close(fig)
