@@ -283,14 +283,14 @@ def check_labels_needed(fn, table=None) -> None:
 #     for l = last .. first:   A_prev, Z, A = cache[l]
 #         dZ = dA * f_l'(Z)   (= dA * net.activations[l].grad_from_output(A))
 #         dW = A_prev.T @ dZ,  db = dZ.sum(axis=0),  dA = dZ @ W.T
-#     every parameter:  p -= lr * g        (in place)
+#     every parameter:  param -= lr * g        (in place)
 
 def reference_train_step(net, xb, yb, lr):
     """bplab's version of the training step: ``net.loss_and_grads`` and an in-place SGD update.
     Returns the batch loss (before the update)."""
     loss, grads = net.loss_and_grads(xb, yb)
-    for p, g in zip(net.params, grads):
-        p -= lr * g
+    for param, g in zip(net.params, grads):
+        param -= lr * g
     return loss
 
 
@@ -348,7 +348,7 @@ def _step_with_slip(net, xb, yb, lr, slip=None):
 def _step_slips(n):
     return [
         ("ascent", "your step went uphill: every parameter moved by +lr·g instead of −lr·g. Gradient "
-                   "descent subtracts, p -= lr * g, and the output gradient is softmax − onehot, not "
+                   "descent subtracts, param -= lr * g, and the output gradient is softmax − onehot, not "
                    "onehot − softmax"),
         ("no_1_over_n", f"your step is N = {n} times too big: the loss is the MEAN over the batch, so the "
                         "output gradient is (softmax − onehot) / N. Divide by N = len(xb)"),
@@ -415,7 +415,7 @@ def check_train_step(fn) -> None:
 
     Forward with the cache, the output gradient (softmax − onehot)/N written out, backward
     through the layers with your own loop (dZ = dA * slope, dW = A_prev.T @ dZ,
-    db = dZ.sum(axis=0), dA = dZ @ W.T), then ``p -= lr * g`` for every array of ``net.params``,
+    db = dZ.sum(axis=0), dA = dZ @ W.T), then ``param -= lr * g`` for every array of ``net.params``,
     in place. Compared on three networks with bplab's step (``net.loss_and_grads`` and the
     same update, on a copy; to 12 digits) and, through the gradient the step used,
     ``(old − new) / lr``, with finite differences of the loss. Recognised slips: a missing 1/N,
@@ -451,7 +451,7 @@ def check_train_step(fn) -> None:
         after = list(mine.params)
         if len(after) != len(before) or any(np.shape(a) != b.shape for a, b in zip(after, before)):
             raise ExerciseError(f"after {name}, net.params no longer holds {len(before)} arrays of the "
-                                f"shapes {[b.shape for b in before]}: update each array in place, p -= lr * g")
+                                f"shapes {[b.shape for b in before]}: update each array in place, param -= lr * g")
         new = [as_array(a, f"net.params[{i}] after {name}") for i, a in enumerate(after)]
         if all(np.array_equal(a, b) for a, b in zip(new, before)):
             raise ExerciseError(f"{name} did not change net.params ({where}). A line like "
@@ -473,7 +473,7 @@ def check_train_step(fn) -> None:
         if mine.params is not their_list or any(a is not b for a, b in zip(mine.params, their_arrays)):
             raise ExerciseError(f"right values, but {name} put NEW arrays into net.params "
                                 "(net.params[i] = ... or net.params = [...]). Update the network's own "
-                                "arrays in place, p -= lr * g: an optimiser, a plot or anything else "
+                                "arrays in place, param -= lr * g: an optimiser, a plot or anything else "
                                 "holding those arrays would not see the step otherwise")
         fd = _finite_difference_grads(net, xb, yb)
         for pname, a, b, g in zip(net.param_names(), new, before, fd):
@@ -494,7 +494,7 @@ def check_train_step(fn) -> None:
                                     "−mean(log p[n, y_n]), a positive number")
             raise ExerciseError(f"{name} returned the loss {got:.6g} on {where}, expected {ref_loss:.6g}: the "
                                 "mean over the batch of −log p[n, y_n], with p = softmax(out) before the update")
-    passed(f"{name} makes bplab's step (net.loss_and_grads, then p -= lr * g) to 12 digits on all three "
+    passed(f"{name} makes bplab's step (net.loss_and_grads, then param -= lr * g) to 12 digits on all three "
            "networks, and the gradient it steps along agrees with finite differences of the loss.")
 
 

@@ -265,7 +265,7 @@ def test_reference_step_agrees_with_finite_differences():
     ("dW_from_A", r"dW used the layer's OUTPUT A.*A_prev.T @ dZ"),
     ("db_mean", r"db is the MEAN of dZ.*dZ.sum\(axis=0\)"),
     ("update_first", r"updated a layer's W before passing the gradient back"),
-    ("ascent", r"went uphill.*p -= lr \* g"),
+    ("ascent", r"went uphill.*param -= lr \* g"),
     ("rebind_local", r"did not change net.params.*W = W - lr \* dW.*W -= lr \* dW"),
     ("rebind_list", r"right values, but .* put NEW arrays into net.params.*in place"),
     ("loss_after", r"loss AFTER the update"),
