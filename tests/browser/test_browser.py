@@ -386,20 +386,28 @@ def exercise_widget(page, k, w, report, stem, divergence, redraw_timeout=REDRAW_
     return labels, problems
 
 
-JS_COLLAPSED_INPUTS = """() => document.querySelectorAll(
-    '.jp-Notebook .jp-Cell .jp-InputPlaceholder').length"""
+JS_COLLAPSED_INPUTS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'),
+    cell => cell.querySelector('.jp-InputPlaceholder') !== null)"""
 
 
 def check_solutions_collapsed(page, lab, relpath):
     """Every worked solution (a code cell with nbgrader's ### BEGIN SOLUTION) opens collapsed:
-    JupyterLab shows its placeholder bar, not the answer, until the learner clicks it."""
+    JupyterLab shows its placeholder bar, not the answer, until the learner clicks it. The other
+    collapsed cells (answers to "things to try", optional notes) are exactly those the notebook
+    marks collapsed, cell by cell: nothing else is hidden, nothing marked is shown."""
     import json
     cells = json.loads((lab.root_dir / relpath).read_text())["cells"]
-    solutions = sum(1 for c in cells if c["cell_type"] == "code"
-                    and "### BEGIN SOLUTION" in "".join(c["source"]))
+    marked = [bool(c.get("metadata", {}).get("jupyter", {}).get("source_hidden")) for c in cells]
+    solutions = [i for i, c in enumerate(cells) if c["cell_type"] == "code"
+                 and "### BEGIN SOLUTION" in "".join(c["source"])]
     collapsed = page.evaluate(JS_COLLAPSED_INPUTS)
-    assert collapsed == solutions, (f"{relpath}: {solutions} solution cells, but JupyterLab shows "
-                                    f"{collapsed} collapsed inputs on opening")
+    assert len(collapsed) == len(cells), (f"{relpath}: JupyterLab rendered {len(collapsed)} cells "
+                                          f"of {len(cells)}")
+    shown = [i for i in solutions if not collapsed[i]]
+    assert not shown, f"{relpath}: solution cells {shown} open expanded: the answer is visible"
+    assert collapsed == marked, (
+        f"{relpath}: collapsed on opening {[i for i, c in enumerate(collapsed) if c]}, "
+        f"marked collapsed in the notebook {[i for i, m in enumerate(marked) if m]}")
 
 
 def learner_session(page, lab, relpath, *, divergence_table=DIVERGENCE, min_widgets=0,
