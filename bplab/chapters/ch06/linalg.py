@@ -1,5 +1,6 @@
 r"""The linear algebra chapter 06 builds before it uses it: covariance, its eigenvectors, rank,
-and the PCA-based baselines (PCA projection, the Wiener filter) and measurements of the chapter.
+the chapter's denoising baselines (PCA projection, the Wiener filter, the nearest-neighbour average)
+and its measurements of the linear autoencoder.
 
 The covariance matrix of data :math:`X` (:math:`N \times D`, one example per row) with mean
 :math:`\bar x` and centred rows :math:`X_c = X - \bar x` is
@@ -23,7 +24,8 @@ from bplab._validate import as_float_matrix
 from bplab.pca import PCA, principal_angles
 
 __all__ = ["covariance", "eigen_sorted", "variance_along", "numerical_rank", "pca_denoise",
-           "choose_pca_k", "wiener_factors", "wiener_denoise", "linear_ae_in_slow_motion",
+           "choose_pca_k", "wiener_factors", "wiener_denoise", "knn_denoise", "choose_knn_k",
+           "linear_ae_in_slow_motion",
            "one_by_one_angles", "nearest_axis_angles"]
 
 
@@ -116,14 +118,61 @@ def wiener_denoise(X_train, X_noisy, sigma, *, clip=False):
     = Q\,\mathrm{diag}(\lambda_i/(\lambda_i + \sigma^2))\,Q^\top`, where :math:`\bar x` and
     :math:`C = Q \Lambda Q^\top` are the mean and covariance of the CLEAN X_train. Among affine maps
     it minimises the squared error against the clean digits, averaged over the noise (up to C's
-    N - 1 instead of N): what a linear denoising autoencoder with a code as wide as its input
-    converges to. Optionally clipped into [0, 1]."""
+    N - 1 instead of N): the minimiser of the noise-averaged loss of a linear denoising autoencoder
+    whose code is as wide as its input (the linear minimum-mean-squared-error estimator for the
+    training covariance). Optionally clipped into [0, 1]."""
     X_train = as_float_matrix(X_train, "X_train")
     x_bar = X_train.mean(axis=0)
     lam, Q = eigen_sorted(covariance(X_train))
     W = (Q * wiener_factors(lam, sigma)) @ Q.T               # (64, 64): Q diag(lambda / (lambda + sigma^2)) Q^T
     R = x_bar + (as_float_matrix(X_noisy, "X_noisy") - x_bar) @ W
     return np.clip(R, 0.0, 1.0) if clip else R
+
+
+def _nearest_rows(X_train, X_query, k_max):
+    """Indices (n_query, k_max) of the k_max rows of X_train nearest to each query row, nearest first
+    (Euclidean distance; ties keep X_train's order)."""
+    # squared distances |a - b|^2 = |a|^2 - 2 a.b + |b|^2 for every (query, training row) pair at once
+    d = (X_query ** 2).sum(1)[:, None] - 2 * X_query @ X_train.T + (X_train ** 2).sum(1)
+    if k_max < X_train.shape[0]:
+        part = np.argpartition(d, k_max - 1, axis=1)[:, :k_max]          # the k_max smallest, unordered
+        order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+        return np.take_along_axis(part, order, axis=1)
+    return np.argsort(d, axis=1, kind="stable")
+
+
+def knn_denoise(X_train, X_noisy, k):
+    """Replace each noisy row by the average of the k CLEAN training rows nearest to it.
+
+    A denoiser with no training and no knowledge of the noise level: which clean rows are averaged
+    depends on the input, so it is nonlinear. Its output is an average of real rows, so it stays
+    inside their range (for digits, [0, 1])."""
+    X_train = as_float_matrix(X_train, "X_train")
+    X_noisy = as_float_matrix(X_noisy, "X_noisy")
+    k = int(k)
+    if not 1 <= k <= len(X_train):
+        raise ValueError(f"k={k} is outside 1..{len(X_train)}")
+    if X_noisy.shape[1] != X_train.shape[1]:
+        raise ValueError(f"X_noisy has {X_noisy.shape[1]} columns, X_train {X_train.shape[1]}")
+    return X_train[_nearest_rows(X_train, X_noisy, k)].mean(axis=1)
+
+
+def choose_knn_k(X_train, X_noisy, X_clean, ks):
+    """For each k in ks, the MSE of :func:`knn_denoise` (X_noisy against X_clean); return (the k with
+    the smallest MSE, a Series of those MSEs indexed by k). Use validation data for X_noisy/X_clean.
+
+    One distance computation serves every k: the k nearest are the first k of the max(ks) nearest."""
+    X_train = as_float_matrix(X_train, "X_train")
+    X_noisy = as_float_matrix(X_noisy, "X_noisy")
+    ks = [int(k) for k in ks]
+    if not ks or min(ks) < 1 or max(ks) > len(X_train):
+        raise ValueError(f"every k must lie in 1..{len(X_train)}, got {ks}")
+    near = X_train[_nearest_rows(X_train, X_noisy, max(ks))]             # (n, max k, D), nearest first
+    running = np.cumsum(near, axis=1)                                     # sums of the first 1, 2, ... rows
+    errors = {k: float(np.mean((running[:, k - 1] / k - X_clean) ** 2)) for k in ks}
+    series = pd.Series(errors, name="MSE against clean")
+    series.index.name = "k"
+    return int(series.idxmin()), series
 
 
 def one_by_one_angles(W_dec, V):

@@ -12,7 +12,8 @@ import pytest  # noqa: E402
 import bplab  # noqa: E402
 from bplab.data import load_digits, train_test_split  # noqa: E402
 from bplab.pca import PCA  # noqa: E402
-from bplab.chapters.ch06.linalg import (choose_pca_k, covariance, eigen_sorted, linear_ae_in_slow_motion,  # noqa: E402
+from bplab.chapters.ch06.linalg import (choose_knn_k, choose_pca_k, covariance, eigen_sorted,  # noqa: E402
+                                        knn_denoise, linear_ae_in_slow_motion,
                                         nearest_axis_angles, numerical_rank, one_by_one_angles, pca_denoise, variance_along,
                                         wiener_denoise, wiener_factors)
 from bplab.chapters.ch06.plots import covariance_cloud, eigen_images, slow_motion  # noqa: E402
@@ -140,6 +141,41 @@ def test_wiener_is_the_linear_solve_and_the_best_linear_denoiser(digits):
     copies = np.tile(Xc, (30, 1))
     A_fit = np.linalg.lstsq(copies + sigma * rng.standard_normal(copies.shape), copies, rcond=None)[0]
     assert np.linalg.norm(A_fit - A_N) / np.linalg.norm(A_N) < 0.1
+
+
+def test_knn_denoise_matches_a_plain_loop():
+    rng = np.random.default_rng(4)
+    X_train, X_query = rng.random((30, 5)), rng.random((7, 5))
+    for k in (1, 3, 30):
+        expected = []
+        for q in X_query:                                   # the definition, one query at a time
+            dist = np.sqrt(((X_train - q) ** 2).sum(1))
+            expected.append(X_train[np.argsort(dist, kind="stable")[:k]].mean(0))
+        np.testing.assert_allclose(knn_denoise(X_train, X_query, k), expected, atol=1e-12)
+    # a training row is its own nearest neighbour; k = N gives the training mean for every query
+    np.testing.assert_allclose(knn_denoise(X_train, X_train[:4], 1), X_train[:4])
+    np.testing.assert_allclose(knn_denoise(X_train, X_query, 30), np.tile(X_train.mean(0), (7, 1)), atol=1e-12)
+    with pytest.raises(ValueError, match="outside"):
+        knn_denoise(X_train, X_query, 0)
+    with pytest.raises(ValueError, match="columns"):
+        knn_denoise(X_train, X_query[:, :4], 2)
+
+
+def test_choose_knn_k_scores_what_separate_calls_score(digits):
+    X_tr, X_te = digits[0], digits[1]
+    noisy = X_te + 0.3 * np.random.default_rng(5).standard_normal(X_te.shape)
+    ks = [1, 2, 5, 10, 20]
+    k, errors = choose_knn_k(X_tr, noisy, X_te, ks)
+    assert k == errors.idxmin() and list(errors.index) == ks
+    for kk in ks:
+        assert errors[kk] == pytest.approx(np.mean((knn_denoise(X_tr, noisy, kk) - X_te) ** 2), rel=1e-10)
+    # on digits at sigma = 0.3 the average of a few clean neighbours beats one neighbour and the clipped
+    # Wiener filter (the best linear denoiser, told the true sigma) by more than 10 %
+    assert errors[k] < 0.8 * errors[1]
+    assert errors[k] < 0.9 * np.mean((wiener_denoise(X_tr, noisy, 0.3, clip=True) - X_te) ** 2)
+    assert 0 <= knn_denoise(X_tr, noisy, k).min() and knn_denoise(X_tr, noisy, k).max() <= 1
+    with pytest.raises(ValueError, match="1.."):
+        choose_knn_k(X_tr, noisy, X_te, [0, 3])
 
 
 def test_one_by_one_angles():
