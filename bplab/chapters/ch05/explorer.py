@@ -289,9 +289,8 @@ class OCRExplorer:
             ax_l.legend(loc="upper right")
             ax_a.legend(loc="center right")
         ax_l.set(xlabel="epoch", ylabel="cross-entropy loss (log scale)", xlim=(0.5, self.epochs + 0.5))
-        from matplotlib.ticker import LogFormatter
-        ax_l.yaxis.set_major_formatter(lambda v, _: f"{v:g}")
-        ax_l.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+        from bplab.chapters.ch05.plots import label_log_axis
+        label_log_axis(ax_l)      # plain numbers at 1, 2 and 5 times each power of ten
         ax_a.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02), xlim=(0.5, self.epochs + 0.5))
         ax_a.axhline(CHANCE, color="0.6", ls=":", lw=1)
         ax_a.text(0.7, CHANCE + 0.02, "chance (0.1)", ha="left", fontsize=8, color="0.4")

@@ -20,7 +20,7 @@ import numpy as np
 
 
 __all__ = ["digit_gallery", "learning_curves", "confusion_heatmap", "mistakes_gallery",
-           "first_layer_weights", "labels_curve", "overfitting_curves"]
+           "first_layer_weights", "labels_curve", "overfitting_curves", "label_log_axis"]
 
 TRUE_COLOUR = "tab:green"
 WRONG_COLOUR = "tab:red"
@@ -67,6 +67,23 @@ def _show_mosaic(ax, mosaic, cmap, vmin, vmax):
     im = ax.imshow(mosaic, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_frame_on(False)
     return im
+
+
+def label_log_axis(ax, max_decades=3.0):
+    """Label a log-scale y axis with plain numbers (0.1, not 10^-1) at the powers of ten AND at 2 and 5
+    times them (0.2, 0.05, ...), so that a curve spanning two or three powers of ten can be read off.
+    When the axis spans more than ``max_decades`` powers of ten, only the powers are labelled."""
+    from matplotlib.ticker import FuncFormatter
+
+    def minor(v, _):
+        lo, hi = ax.get_ylim()
+        if v <= 0 or lo <= 0 or hi / lo > 10 ** max_decades:
+            return ""
+        mantissa = v / 10 ** math.floor(math.log10(v) + 1e-9)
+        return f"{v:g}" if round(mantissa, 6) in (2.0, 5.0) else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
 def digit_gallery(X, y, *, per_class=6, shape=None, title=None, size=0.75):
@@ -124,6 +141,7 @@ def learning_curves(history, *, title=None, log_loss=True):
         ax.legend()
     if log_loss:
         axes[0, 0].set_yscale("log")
+        label_log_axis(axes[0, 0])
     if "accuracy" in history.columns:
         lo = min(history["accuracy"].min(), history.get("val_accuracy", history["accuracy"]).min())
         axes[0, 1].set_ylim(max(0.0, lo - 0.02), 1.005)
@@ -363,6 +381,7 @@ def overfitting_curves(histories, *, title=None):
         ax_l.plot(ep, h["val_loss"], "-", color=colour, lw=1.8, label=f"{name}: validation")
         ax_a.plot(ep, h["val_accuracy"], "-", color=colour, lw=1.8, label=name)
     ax_l.set_yscale("log")
+    label_log_axis(ax_l)
     ax_l.set_ylabel("cross-entropy loss (log scale)")
     ax_a.set_ylabel("validation accuracy")
     for ax in (ax_l, ax_a):

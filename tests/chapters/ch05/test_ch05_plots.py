@@ -213,3 +213,21 @@ def test_labels_curve_groups_and_bad_input():
         dp.labels_curve({"n_labels": [1]})
     with pytest.raises(ValueError, match="empty"):
         dp.labels_curve(table.iloc[:0])
+
+
+def test_log_loss_axis_labels_2_and_5_between_the_powers_of_ten():
+    import pandas as pd
+    h = pd.DataFrame({"loss": [1.2, 0.3, 0.05, 0.01, 0.004], "val_loss": [0.45, 0.2, 0.1, 0.07, 0.06],
+                      "accuracy": [0.7, 0.9, 0.99, 1.0, 1.0], "val_accuracy": [0.88, 0.95, 0.97, 0.98, 0.98]},
+                     index=pd.RangeIndex(1, 6, name="epoch"))
+    fig = dp.learning_curves(h)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    minor = {t.get_text() for t in ax.yaxis.get_minorticklabels() if t.get_text()}
+    major = {t.get_text() for t in ax.yaxis.get_majorticklabels() if t.get_text()}
+    assert {"0.2", "0.05", "0.02"} <= minor and not minor & {"0.3", "0.04", "0.07"}
+    assert {"1", "0.1", "0.01"} <= major                     # plain numbers, not 10^-1
+    # many powers of ten: only the powers are labelled
+    ax.set_ylim(1e-8, 1e2)
+    fig.canvas.draw()
+    assert not [t.get_text() for t in ax.yaxis.get_minorticklabels() if t.get_text()]
