@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from bplab._validate import check_positive_number
-from bplab.optim import Optimizer
+from bplab.optim import SGD, Optimizer
 
 __all__ = ["Nesterov", "AdaGrad", "per_step_factor"]
 
 
-class Nesterov(Optimizer):
+class Nesterov(SGD):
     r"""Nesterov momentum: :math:`v \leftarrow \mu v - \eta \nabla L(\theta + \mu v)`, :math:`\theta \leftarrow \theta + v`.
 
     The optimiser only sees the gradient at the point it holds, so it holds the look-ahead point
@@ -32,14 +32,7 @@ class Nesterov(Optimizer):
     """
 
     def __init__(self, lr, momentum=0.9):
-        self.momentum = check_positive_number(momentum, "momentum", allow_zero=True, upper=1.0)
-        super().__init__(lr)
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "momentum": self.momentum}
-
-    def init_state(self, params):
-        self.velocity = [np.zeros_like(p) for p in params]
+        super().__init__(lr, momentum)   # SGD's checks, hyperparameters and velocity state
 
     def update(self, i, p, g):
         v = self.velocity[i]
